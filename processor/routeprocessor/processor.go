@@ -1,0 +1,146 @@
+package routeprocessor // import "github.com/unitrack/unitrack/processor/routeprocessor"
+
+import (
+	"context"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/unitrack/unitrack/internal/track"
+	"github.com/unitrack/unitrack/processor/routeprocessor/internal/metadata"
+)
+
+// tableProcessor evaluates the routing table once per record and writes the
+// chosen sinks on it as track.routes.
+type tableProcessor struct {
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+	table     *table
+	errorMode ottl.ErrorMode
+	now       func() time.Time
+
+	// sinkAttrs and routeAttrs are the metric attribute sets, built once so
+	// that counting allocates nothing.
+	sinkAttrs  []metric.AddOption
+	routeAttrs []metric.AddOption
+}
+
+func newTableProcessor(cfg *Config, logger *zap.Logger, tb *metadata.TelemetryBuilder, t *table) *tableProcessor {
+	p := &tableProcessor{
+		logger:    logger,
+		telemetry: tb,
+		table:     t,
+		errorMode: cfg.ErrorMode,
+		now:       time.Now,
+	}
+	for _, s := range t.sinkNames {
+		p.sinkAttrs = append(p.sinkAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("sink", s))))
+	}
+	for _, r := range t.routes {
+		p.routeAttrs = append(p.routeAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("route", r.name))))
+	}
+	return p
+}
+
+func (p *tableProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	now := p.now()
+	out := newSinkSet(len(p.table.sinkNames))
+	perSink := make([]int64, len(p.table.sinkNames))
+	var unmatched int64
+	var res routeResult
+	var routeErr error
+
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len() && routeErr == nil; i++ {
+		rl := rls.At(i)
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len() && routeErr == nil; j++ {
+			sl := sls.At(j)
+			scopeName := sl.Scope().Name()
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				track.Normalize(lr, scopeName, now)
+				tCtx := ottllog.NewTransformContext(rl, sl, lr)
+				err := p.table.route(ctx, tCtx, p.errorMode, out, &res)
+				tCtx.Close()
+				p.reportFailures(ctx, &res)
+				if err != nil {
+					routeErr = err
+					break
+				}
+				if res.unmatched {
+					unmatched++
+				}
+				p.table.annotate(lr.Attributes(), out)
+				for s := range perSink {
+					if out.has(s) {
+						perSink[s]++
+					}
+				}
+			}
+		}
+	}
+
+	for s, n := range perSink {
+		if n > 0 {
+			p.telemetry.ProcessorRouteRecordsRouted.Add(ctx, n, p.sinkAttrs[s])
+		}
+	}
+	if unmatched > 0 {
+		p.telemetry.ProcessorRouteRecordsUnmatched.Add(ctx, unmatched)
+	}
+	if routeErr != nil {
+		// The same record fails the same way every time: retrying cannot help.
+		return ld, consumererror.NewPermanent(routeErr)
+	}
+	return ld, nil
+}
+
+func (p *tableProcessor) reportFailures(ctx context.Context, res *routeResult) {
+	for _, f := range res.failures {
+		p.telemetry.ProcessorRouteConditionErrors.Add(ctx, 1, p.routeAttrs[f.route])
+		switch p.errorMode {
+		case ottl.IgnoreError:
+			p.logger.Warn("Route condition failed; the route counts as not matching", zap.Error(f.err))
+		case ottl.PropagateError:
+			p.logger.Warn("Route condition failed; refusing the batch", zap.Error(f.err))
+		}
+	}
+}
+
+// selectProcessor keeps only the records routed to one sink.
+type selectProcessor struct {
+	sink      string
+	telemetry *metadata.TelemetryBuilder
+	attrs     metric.AddOption
+}
+
+func newSelectProcessor(sink string, tb *metadata.TelemetryBuilder) *selectProcessor {
+	return &selectProcessor{
+		sink:      sink,
+		telemetry: tb,
+		attrs:     metric.WithAttributeSet(attribute.NewSet(attribute.String("sink", sink))),
+	}
+}
+
+func (p *selectProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	kept, dropped := selectSink(ld, p.sink)
+	if kept > 0 {
+		p.telemetry.ProcessorRouteRecordsKept.Add(ctx, int64(kept), p.attrs)
+	}
+	if dropped > 0 {
+		p.telemetry.ProcessorRouteRecordsDropped.Add(ctx, int64(dropped), p.attrs)
+	}
+	if ld.ResourceLogs().Len() == 0 {
+		return ld, processorhelper.ErrSkipProcessingData
+	}
+	return ld, nil
+}
