@@ -76,10 +76,11 @@ func FreePort(t testing.TB) int {
 type Collector struct {
 	t          testing.TB
 	bin        string
-	configPath string
+	configPaths []string
 	dir        string
 	healthURL  string
 	env        []string
+	overlays   []string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -101,6 +102,10 @@ func WithHealthPort(port int) Option {
 // WithDir runs the collector with this working directory (default: a temp dir).
 func WithDir(dir string) Option { return func(c *Collector) { c.dir = dir } }
 
+// WithOverlay adds a second config merged over the first (the collector's
+// repeated --config flag): later keys win, maps merge, lists are replaced.
+func WithOverlay(yaml string) Option { return func(c *Collector) { c.overlays = append(c.overlays, yaml) } }
+
 // WithEnv adds environment variables (KEY=value) for the collector process.
 func WithEnv(kv ...string) Option { return func(c *Collector) { c.env = append(c.env, kv...) } }
 
@@ -116,9 +121,17 @@ func Start(t testing.TB, configYAML string, opts ...Option) *Collector {
 	if c.dir == "" {
 		c.dir = t.TempDir()
 	}
-	c.configPath = filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(c.configPath, []byte(configYAML), 0o600); err != nil {
+	cfgDir := t.TempDir()
+	c.configPaths = []string{filepath.Join(cfgDir, "config.yaml")}
+	if err := os.WriteFile(c.configPaths[0], []byte(configYAML), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	for i, o := range c.overlays {
+		p := filepath.Join(cfgDir, fmt.Sprintf("overlay-%d.yaml", i))
+		if err := os.WriteFile(p, []byte(o), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c.configPaths = append(c.configPaths, p)
 	}
 	c.start()
 	t.Cleanup(func() {
@@ -132,7 +145,11 @@ func Start(t testing.TB, configYAML string, opts ...Option) *Collector {
 func (c *Collector) start() {
 	c.t.Helper()
 	c.mu.Lock()
-	cmd := exec.Command(c.bin, "--config", c.configPath)
+	var args []string
+	for _, p := range c.configPaths {
+		args = append(args, "--config", p)
+	}
+	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), c.env...)
 	out := &syncBuffer{}
