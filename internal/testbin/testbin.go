@@ -74,13 +74,13 @@ func FreePort(t testing.TB) int {
 
 // Collector is one running instance of the built binary.
 type Collector struct {
-	t          testing.TB
-	bin        string
+	t           testing.TB
+	bin         string
 	configPaths []string
-	dir        string
-	healthURL  string
-	env        []string
-	overlays   []string
+	dir         string
+	healthURL   string
+	env         []string
+	overlays    []string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -104,7 +104,9 @@ func WithDir(dir string) Option { return func(c *Collector) { c.dir = dir } }
 
 // WithOverlay adds a second config merged over the first (the collector's
 // repeated --config flag): later keys win, maps merge, lists are replaced.
-func WithOverlay(yaml string) Option { return func(c *Collector) { c.overlays = append(c.overlays, yaml) } }
+func WithOverlay(yaml string) Option {
+	return func(c *Collector) { c.overlays = append(c.overlays, yaml) }
+}
 
 // WithEnv adds environment variables (KEY=value) for the collector process.
 func WithEnv(kv ...string) Option { return func(c *Collector) { c.env = append(c.env, kv...) } }
