@@ -1,0 +1,209 @@
+package notifyexporter
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Target types.
+const (
+	typeWebhook = "webhook"
+	typeSlack   = "slack"
+	typeDiscord = "discord"
+	typeNtfy    = "ntfy"
+	typeFile    = "file"
+)
+
+const targetTypeList = "webhook, slack, discord, ntfy, file"
+
+// Special group_by keys; any other key is looked up in the record's
+// attributes, then in its resource's attributes.
+const (
+	groupByFamily    = "family"
+	groupByService   = "service.name"
+	groupBySubject   = "subject"
+	groupByEventName = "event.name"
+)
+
+// Config is the notify exporter's configuration.
+type Config struct {
+	// TimeoutConfig is the timeout of one delivery attempt.
+	exporterhelper.TimeoutConfig `mapstructure:",squash"`
+	// QueueConfig is the sending queue of notifications (one queue per target);
+	// with `storage` set, pending notifications survive a restart. Batching is
+	// not used: every notification is one request.
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	// BackOffConfig is the retry of failed deliveries.
+	BackOffConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+
+	// Targets are where notifications go.
+	Targets []TargetConfig `mapstructure:"targets"`
+
+	// GroupBy lists what puts events into one group: `family` (the event name
+	// without its last segment, so .opened and .closed group together),
+	// `event.name`, `service.name`, `subject` (mcp.server.name, health.check,
+	// task.name, ...) or any attribute key. An empty list puts every event in
+	// one group.
+	GroupBy []string `mapstructure:"group_by"`
+	// GroupWait is how long a new group collects events before its first
+	// notification, so a burst becomes one message.
+	GroupWait time.Duration `mapstructure:"group_wait"`
+	// GroupInterval is how long to wait before notifying about changes
+	// (a new member firing, a resolution) of a group already notified.
+	GroupInterval time.Duration `mapstructure:"group_interval"`
+	// RepeatInterval is how long to wait before repeating a notification for
+	// a group that is still firing and still receiving events.
+	RepeatInterval time.Duration `mapstructure:"repeat_interval"`
+	// ResolveTimeout closes a group that received no event for this long
+	// (sending "resolved" if it fired), so incidents without a recovery event
+	// do not stay open forever. 0 disables it.
+	ResolveTimeout time.Duration `mapstructure:"resolve_timeout"`
+	// MaxEventIDs is how many event ids (the most recent) a notification carries.
+	MaxEventIDs int `mapstructure:"max_event_ids"`
+	// DashboardURL is the dashboard's base URL for event links; empty gives no links.
+	DashboardURL string `mapstructure:"dashboard_url"`
+
+	// Storage names a storage extension (e.g. file_storage) that keeps the
+	// grouping state (what fired, when it was last sent) across restarts.
+	Storage *component.ID `mapstructure:"storage"`
+	// StateDirectory is a directory for a grouping state file, used when
+	// Storage is not set. Empty with no Storage keeps the state in memory.
+	StateDirectory string `mapstructure:"state_directory"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// TargetConfig is one place notifications are sent to.
+type TargetConfig struct {
+	// Name identifies the target in metrics, logs and errors.
+	Name string `mapstructure:"name"`
+	// Type is webhook, slack, discord, ntfy or file.
+	Type string `mapstructure:"type"`
+	// ClientConfig is the HTTP client (endpoint, TLS, headers, timeout) of
+	// webhook, slack, discord and ntfy targets. For ntfy the endpoint is the
+	// topic URL.
+	confighttp.ClientConfig `mapstructure:",squash"`
+	// Path is the JSONL inbox file of a file target.
+	Path string `mapstructure:"path"`
+	// MinSeverity is the lowest severity word (trace, debug, info, warn,
+	// error, fatal) of the events this target is notified about. Resolving
+	// events pass regardless, so a group that fired is always resolved.
+	MinSeverity string `mapstructure:"min_severity"`
+	// Title is the Go text/template of the notification's title.
+	Title string `mapstructure:"title"`
+	// Text is the Go text/template of the notification's body text.
+	Text string `mapstructure:"text"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+var _ component.Config = (*Config)(nil)
+
+var targetNameRegexp = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Validate checks the configuration without side effects and names every
+// offending key.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if len(cfg.Targets) == 0 {
+		errs = append(errs, errors.New("targets: at least one target is required"))
+	}
+	seen := map[string]int{}
+	for i := range cfg.Targets {
+		errs = append(errs, cfg.Targets[i].validate(i, seen)...)
+	}
+	keys := map[string]int{}
+	for i, k := range cfg.GroupBy {
+		if k == "" {
+			errs = append(errs, fmt.Errorf("group_by[%d]: must not be empty", i))
+			continue
+		}
+		if j, dup := keys[k]; dup {
+			errs = append(errs, fmt.Errorf("group_by[%d]: %q is already group_by[%d]", i, k, j))
+			continue
+		}
+		keys[k] = i
+	}
+	if cfg.GroupWait < 0 {
+		errs = append(errs, fmt.Errorf("group_wait: must not be negative, got %s", cfg.GroupWait))
+	}
+	if cfg.GroupInterval <= 0 {
+		errs = append(errs, fmt.Errorf("group_interval: must be positive, got %s", cfg.GroupInterval))
+	}
+	if cfg.RepeatInterval <= 0 {
+		errs = append(errs, fmt.Errorf("repeat_interval: must be positive, got %s", cfg.RepeatInterval))
+	}
+	if cfg.ResolveTimeout < 0 {
+		errs = append(errs, fmt.Errorf("resolve_timeout: must not be negative (0 disables it), got %s", cfg.ResolveTimeout))
+	}
+	if cfg.MaxEventIDs < 1 || cfg.MaxEventIDs > 1000 {
+		errs = append(errs, fmt.Errorf("max_event_ids: must be between 1 and 1000, got %d", cfg.MaxEventIDs))
+	}
+	if cfg.DashboardURL != "" {
+		if u, err := url.Parse(cfg.DashboardURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("dashboard_url: must be an absolute http(s) URL such as http://localhost:8790, got %q", cfg.DashboardURL))
+		}
+	}
+	if cfg.Storage != nil && cfg.StateDirectory != "" {
+		errs = append(errs, errors.New("state_directory: set either storage or state_directory, not both"))
+	}
+	return errors.Join(errs...)
+}
+
+func (t *TargetConfig) validate(i int, seen map[string]int) []error {
+	var errs []error
+	at := fmt.Sprintf("targets[%d]", i)
+	switch {
+	case t.Name == "":
+		errs = append(errs, fmt.Errorf("%s.name: must not be empty", at))
+	case !targetNameRegexp.MatchString(t.Name):
+		errs = append(errs, fmt.Errorf("%s.name: %q must be 1-64 letters, digits, '_' or '-'", at, t.Name))
+	default:
+		if j, dup := seen[t.Name]; dup {
+			errs = append(errs, fmt.Errorf("%s.name: %q is already the name of targets[%d]", at, t.Name, j))
+		} else {
+			seen[t.Name] = i
+		}
+	}
+	switch t.Type {
+	case typeWebhook, typeSlack, typeDiscord, typeNtfy:
+		if t.Endpoint == "" {
+			errs = append(errs, fmt.Errorf("%s.endpoint: must be set for type %s", at, t.Type))
+		} else if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			// The endpoint may hold a secret (Slack and Discord webhook URLs do): never echo it.
+			errs = append(errs, fmt.Errorf("%s.endpoint: must be an absolute http(s) URL", at))
+		}
+		if t.Path != "" {
+			errs = append(errs, fmt.Errorf("%s.path: only valid for type file", at))
+		}
+	case typeFile:
+		if t.Path == "" {
+			errs = append(errs, fmt.Errorf("%s.path: must be set for type file", at))
+		}
+		if t.Endpoint != "" {
+			errs = append(errs, fmt.Errorf("%s.endpoint: not valid for type file", at))
+		}
+	case "":
+		errs = append(errs, fmt.Errorf("%s.type: must be set to one of %s", at, targetTypeList))
+	default:
+		errs = append(errs, fmt.Errorf("%s.type: %q is not one of %s", at, t.Type, targetTypeList))
+	}
+	if _, ok := parseSeverity(t.MinSeverity); !ok {
+		errs = append(errs, fmt.Errorf("%s.min_severity: %q is not a severity word (%s)", at, t.MinSeverity, severityWordList))
+	}
+	if _, err := compileTemplates(t); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", at, err))
+	}
+	return errs
+}

@@ -1,0 +1,474 @@
+package notifyexporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
+)
+
+// attrTarget is the attribute of a queued notification naming its target.
+const attrTarget = "notify.target"
+
+// saveInterval bounds how often the grouping state is written when only
+// counts changed; state changes that affect who gets paged are written at once.
+const saveInterval = time.Second
+
+// notifyExporter runs the grouping stage in ConsumeLogs and on its own timer,
+// and hands notifications to one inner exporterhelper exporter per target,
+// whose sending queue (persistent with `storage`) and retry deliver them.
+type notifyExporter struct {
+	cfg       *Config
+	set       exporter.Settings
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+	settings  *groupSettings
+	targets   []*target
+	byName    map[string]*target
+
+	// now is the clock; tests replace it.
+	now func() time.Time
+
+	mu       sync.Mutex
+	viewer   viewer
+	ev       eventView
+	groupers []*grouper
+
+	store   stateStore
+	saveMu  sync.Mutex
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	started bool
+}
+
+// target is one configured target with its compiled templates, grouping
+// state and inner exporter.
+type target struct {
+	cfg       TargetConfig
+	templates *targetTemplates
+	grouper   *grouper
+	inner     exporter.Logs
+	client    *http.Client
+	inbox     *inboxFile
+
+	attrsSentFiring   metric.MeasurementOption
+	attrsSentResolved metric.MeasurementOption
+	attrsGrouped      metric.MeasurementOption
+	attrsRepeat       metric.MeasurementOption
+	attrsUnfired      metric.MeasurementOption
+	attrsFailedPerm   metric.MeasurementOption
+	attrsFailedRetry  metric.MeasurementOption
+}
+
+func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) (*notifyExporter, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	e := &notifyExporter{
+		cfg:       cfg,
+		set:       set,
+		logger:    set.Logger,
+		telemetry: tb,
+		settings:  newGroupSettings(cfg),
+		byName:    map[string]*target{},
+		now:       time.Now,
+		wake:      make(chan struct{}, 1),
+	}
+	e.viewer.s = e.settings
+	queue := cfg.QueueConfig
+	if queue.HasValue() {
+		qc := *queue.Get()
+		qc.Batch = configoptional.None[exporterhelper.BatchConfig]()
+		queue = configoptional.Some(qc)
+	}
+	for i := range cfg.Targets {
+		tc := cfg.Targets[i]
+		tmpl, err := compileTemplates(&tc)
+		if err != nil {
+			return nil, fmt.Errorf("targets[%d]: %w", i, err)
+		}
+		minSev, _ := parseSeverity(tc.MinSeverity)
+		attr := func(kv ...attribute.KeyValue) metric.MeasurementOption {
+			return metric.WithAttributeSet(attribute.NewSet(append(kv, attribute.String("target", tc.Name))...))
+		}
+		t := &target{
+			cfg:               tc,
+			templates:         tmpl,
+			grouper:           newGrouper(tc.Name, minSev, e.settings),
+			attrsSentFiring:   attr(attribute.String("status", statusFiring)),
+			attrsSentResolved: attr(attribute.String("status", statusResolved)),
+			attrsGrouped:      attr(attribute.String("reason", "grouped")),
+			attrsRepeat:       attr(attribute.String("reason", "repeat")),
+			attrsUnfired:      attr(attribute.String("reason", "unfired")),
+			attrsFailedPerm:   attr(attribute.Bool("permanent", true)),
+			attrsFailedRetry:  attr(attribute.Bool("permanent", false)),
+		}
+		if tc.Type == typeFile {
+			t.inbox = &inboxFile{path: tc.Path}
+		}
+		innerSet := set
+		innerSet.ID = innerID(set.ID, tc.Name)
+		innerSet.Logger = set.Logger.With(zap.String("target", tc.Name))
+		t.inner, err = exporterhelper.NewLogs(ctx, innerSet, cfg, e.pushFunc(t),
+			exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+			exporterhelper.WithTimeout(cfg.TimeoutConfig),
+			exporterhelper.WithRetry(cfg.BackOffConfig),
+			exporterhelper.WithQueue(queue),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("targets[%d] (%s): %w", i, tc.Name, err)
+		}
+		e.targets = append(e.targets, t)
+		e.byName[tc.Name] = t
+		e.groupers = append(e.groupers, t.grouper)
+	}
+	return e, nil
+}
+
+// innerID is the component id of a target's inner exporter; its sending
+// queue's storage is keyed by it, so it must stay stable across restarts.
+func innerID(outer component.ID, targetName string) component.ID {
+	return component.NewIDWithName(outer.Type(), outer.Name()+"#"+targetName)
+}
+
+func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
+	for _, t := range e.targets {
+		if t.inbox != nil {
+			if err := t.inbox.open(); err != nil {
+				return fmt.Errorf("target %q: open inbox file: %w", t.cfg.Name, err)
+			}
+			continue
+		}
+		client, err := t.cfg.ToClient(ctx, host.GetExtensions(), e.set.TelemetrySettings)
+		if err != nil {
+			return fmt.Errorf("target %q: http client: %w", t.cfg.Name, err)
+		}
+		t.client = client
+	}
+	store, err := openStateStore(ctx, e.cfg, host, e.set.ID)
+	if err != nil {
+		return err
+	}
+	e.store = store
+	restored := 0
+	if store != nil {
+		b, err := store.load(ctx)
+		if err != nil {
+			return fmt.Errorf("load grouping state: %w", err)
+		}
+		e.mu.Lock()
+		restored, err = decodeState(b, e.groupers)
+		e.mu.Unlock()
+		if err != nil {
+			// A damaged state must not keep notifications from flowing.
+			e.logger.Warn("Grouping state discarded", zap.Error(err))
+		}
+	}
+	for _, t := range e.targets {
+		if err := t.inner.Start(ctx, host); err != nil {
+			return fmt.Errorf("target %q: %w", t.cfg.Name, err)
+		}
+	}
+	e.stop, e.done = make(chan struct{}), make(chan struct{})
+	e.started = true
+	go e.run()
+	e.logger.Info("Notify exporter started",
+		zap.Int("targets", len(e.targets)),
+		zap.Int("restored_groups", restored),
+		zap.Bool("state_persisted", store != nil))
+	return nil
+}
+
+func (e *notifyExporter) shutdown(ctx context.Context) error {
+	var errs []error
+	if e.started {
+		close(e.stop)
+		<-e.done
+		e.started = false
+		if err := e.saveState(ctx, true); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, t := range e.targets {
+		if t.inner != nil {
+			if err := t.inner.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("target %q: %w", t.cfg.Name, err))
+			}
+		}
+		if t.inbox != nil {
+			if err := t.inbox.close(); err != nil {
+				errs = append(errs, fmt.Errorf("target %q: close inbox file: %w", t.cfg.Name, err))
+			}
+		}
+		if t.client != nil {
+			t.client.CloseIdleConnections()
+		}
+	}
+	if e.store != nil {
+		if err := e.store.close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		e.store = nil
+	}
+	e.telemetry.Shutdown()
+	e.logger.Info("Notify exporter stopped")
+	return errors.Join(errs...)
+}
+
+// consumeLogs is the grouping stage: it only updates state; notifications
+// leave from run().
+func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
+	opened := false
+	e.mu.Lock()
+	now := e.now()
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				e.viewer.view(&e.ev, lr, res, now)
+				for _, gr := range e.groupers {
+					if gr.add(&e.ev, now) {
+						opened = true
+					}
+				}
+			}
+		}
+	}
+	e.ev = eventView{}
+	e.mu.Unlock()
+	e.recordSuppressed(ctx)
+	if opened {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+func (e *notifyExporter) recordSuppressed(ctx context.Context) {
+	e.mu.Lock()
+	counts := make([]suppressed, len(e.targets))
+	for i, t := range e.targets {
+		counts[i] = t.grouper.takeSuppressed()
+	}
+	e.mu.Unlock()
+	for i, t := range e.targets {
+		c := counts[i]
+		if c.grouped > 0 {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.grouped, t.attrsGrouped)
+		}
+		if c.repeat > 0 {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.repeat, t.attrsRepeat)
+		}
+		if c.unfired > 0 {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.unfired, t.attrsUnfired)
+		}
+	}
+}
+
+// run flushes groups when they are due and saves the state.
+func (e *notifyExporter) run() {
+	defer close(e.done)
+	ctx := context.Background()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	save := time.NewTicker(saveInterval)
+	defer save.Stop()
+	for {
+		e.mu.Lock()
+		var next time.Time
+		for _, gr := range e.groupers {
+			if d := gr.nextDue(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
+				next = d
+			}
+		}
+		now := e.now()
+		e.mu.Unlock()
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(next.Sub(now), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-e.stop:
+			return
+		case <-e.wake:
+			timer.Stop()
+		case <-save.C:
+			timer.Stop()
+			if err := e.saveState(ctx, false); err != nil {
+				e.logger.Warn("Saving grouping state failed", zap.Error(err))
+			}
+		case <-timer.C:
+			e.flushDue(ctx)
+		}
+	}
+}
+
+// flushDue sends every due notification to its target's queue, then saves
+// the state so that a restart does not send them again.
+func (e *notifyExporter) flushDue(ctx context.Context) {
+	e.mu.Lock()
+	now := e.now()
+	var due []notification
+	for _, gr := range e.groupers {
+		due = append(due, gr.flush(now)...)
+	}
+	e.mu.Unlock()
+	e.recordSuppressed(ctx)
+	for _, n := range due {
+		t := e.byName[n.Target]
+		if err := t.inner.ConsumeLogs(ctx, notificationLogs(n)); err != nil {
+			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedPerm)
+			e.logger.Error("Notification could not be queued; dropped",
+				zap.String("target", n.Target), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
+		}
+	}
+	if err := e.saveState(ctx, true); err != nil {
+		e.logger.Warn("Saving grouping state failed", zap.Error(err))
+	}
+}
+
+// saveState writes the grouping state if it changed (or always when force).
+func (e *notifyExporter) saveState(ctx context.Context, force bool) error {
+	if e.store == nil {
+		return nil
+	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	e.mu.Lock()
+	dirty := false
+	for _, gr := range e.groupers {
+		dirty = dirty || gr.dirty
+		gr.dirty = false
+	}
+	if !dirty && !force {
+		e.mu.Unlock()
+		return nil
+	}
+	b, err := encodeState(e.groupers)
+	e.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode grouping state: %w", err)
+	}
+	if err := e.store.save(ctx, b); err != nil {
+		return fmt.Errorf("save grouping state: %w", err)
+	}
+	return nil
+}
+
+// notificationLogs encodes a notification as the one log record its queue holds.
+func notificationLogs(n notification) plog.Logs {
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetTimestamp(pcommonTime(n.Time))
+	lr.SetEventName("notify." + n.Status)
+	lr.Attributes().PutStr(attrTarget, n.Target)
+	b, _ := jsonMarshal(n)
+	lr.Body().SetEmptyBytes().FromRaw(b)
+	return ld
+}
+
+// pushFunc delivers queued notifications to one target. It never retries:
+// a retryable error goes back to exporterhelper with what is left to send.
+func (e *notifyExporter) pushFunc(t *target) consumer.ConsumeLogsFunc {
+	return func(ctx context.Context, ld plog.Logs) error {
+		var (
+			failed  error
+			pending plog.Logs
+			records int
+		)
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					records++
+					if failed != nil {
+						lr.CopyTo(appendRecord(&pending))
+						continue
+					}
+					n, err := decodeNotification(lr.Body().Bytes().AsRaw())
+					if err != nil {
+						e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedPerm)
+						e.logger.Error("Queued notification is unreadable; dropped", zap.String("target", t.cfg.Name), zap.Error(err))
+						continue
+					}
+					err = e.deliver(ctx, t, n)
+					switch {
+					case err == nil:
+						if n.Status == statusResolved {
+							e.telemetry.NotifyNotificationsSent.Add(ctx, 1, t.attrsSentResolved)
+						} else {
+							e.telemetry.NotifyNotificationsSent.Add(ctx, 1, t.attrsSentFiring)
+						}
+					case consumererror.IsPermanent(err):
+						e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedPerm)
+						e.logger.Error("Notification rejected by target; dropped",
+							zap.String("target", t.cfg.Name), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
+					default:
+						e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
+						failed = err
+						lr.CopyTo(appendRecord(&pending))
+					}
+				}
+			}
+		}
+		if failed == nil {
+			return nil
+		}
+		if records == 1 {
+			return failed
+		}
+		return consumererror.NewLogs(failed, pending)
+	}
+}
+
+func appendRecord(ld *plog.Logs) plog.LogRecord {
+	if (*ld == plog.Logs{}) {
+		*ld = plog.NewLogs()
+		ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
+	}
+	return ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
+}
+
+// deliver renders and sends one notification.
+func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification) error {
+	title, text, err := t.templates.render(n)
+	if err != nil {
+		// A template that ran on the samples can still fail on odd data;
+		// the default templates always work.
+		e.logger.Warn("Template failed; using the default", zap.String("target", t.cfg.Name), zap.Error(err))
+		title, text, _ = defaultTemplates.render(n)
+	}
+	p, err := buildPayload(t.cfg.Type, n, title, text)
+	if err != nil {
+		return consumererror.NewPermanent(err)
+	}
+	if t.inbox != nil {
+		if err := t.inbox.write(p.body); err != nil {
+			return fmt.Errorf("target %q: write inbox file: %w", t.cfg.Name, err)
+		}
+		return nil
+	}
+	if t.client == nil {
+		return fmt.Errorf("target %q: not started", t.cfg.Name)
+	}
+	return deliverHTTP(ctx, t.client, t.cfg.Name, t.cfg.Endpoint, p, e.now())
+}

@@ -1,0 +1,79 @@
+package notifyexporter
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Statuses of a notification.
+const (
+	statusFiring   = "firing"
+	statusResolved = "resolved"
+)
+
+// notificationVersion is the version of the notification's JSON shape, in
+// the queue and in the generic webhook and file payloads.
+const notificationVersion = "1"
+
+// notification is one message about one group to one target: what the
+// grouping stage emits, what the sending queue stores (as JSON), and what
+// the templates see.
+type notification struct {
+	Version string `json:"version"`
+	Target  string `json:"target"`
+	// Status is firing or resolved.
+	Status string `json:"status"`
+	// Repeat is true for a reminder sent after repeat_interval.
+	Repeat bool `json:"repeat,omitempty"`
+	// Expired is true for a resolution by resolve_timeout (no recovery event).
+	Expired bool `json:"expired,omitempty"`
+	// GroupKey identifies the group: its group_by values joined.
+	GroupKey    string            `json:"group_key"`
+	GroupLabels map[string]string `json:"group_labels,omitempty"`
+
+	Family     string `json:"family"`
+	Service    string `json:"service"`
+	SubjectKey string `json:"subject_key,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+	EventName  string `json:"event_name"`
+	// Severity is the highest severity word of the group's events.
+	Severity       string `json:"severity"`
+	SeverityNumber int32  `json:"severity_number"`
+	// Body is the message of the latest event (the firing one for firing
+	// notifications, the recovery for resolved ones).
+	Body string `json:"body"`
+
+	Count     int       `json:"count"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// EventIDs are the ids of the most recent events, oldest first.
+	EventIDs []string `json:"event_ids"`
+	// Links are dashboard links for EventIDs, in the same order.
+	Links []string `json:"links,omitempty"`
+	// DashboardURL links to the latest event.
+	DashboardURL string `json:"dashboard_url,omitempty"`
+	// Attributes are those of the event that opened the group (and of the
+	// recovery event, for resolved notifications), as strings.
+	Attributes map[string]string `json:"attributes,omitempty"`
+	// Time is when the notification was made.
+	Time time.Time `json:"time"`
+}
+
+var errNoTarget = errors.New("notification has no target")
+
+// decodeNotification parses a queued notification.
+func decodeNotification(b []byte) (notification, error) {
+	var n notification
+	if err := json.Unmarshal(b, &n); err != nil {
+		return n, fmt.Errorf("decode queued notification: %w", err)
+	}
+	if n.Target == "" {
+		return n, errNoTarget
+	}
+	if n.Status != statusFiring && n.Status != statusResolved {
+		return n, fmt.Errorf("decode queued notification: status %q is not firing or resolved", n.Status)
+	}
+	return n, nil
+}
