@@ -1,0 +1,502 @@
+package blogexporter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
+)
+
+const (
+	// tickInterval is how often buckets, digests and retention are checked.
+	tickInterval = time.Second
+	// ageCheckInterval is how often retention by age runs.
+	ageCheckInterval = time.Minute
+	// statsPersistInterval bounds how much digest accounting a crash loses.
+	statsPersistInterval = time.Minute
+)
+
+type blogExporter struct {
+	cfg       *Config
+	set       exporter.Settings
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+	sched     digestSchedule
+	now       func() time.Time
+
+	mu             sync.Mutex
+	dir            *blogDir
+	state          *blogState
+	detector       *rateDetector
+	nextDigest     time.Time
+	lastAgeCheck   time.Time
+	statsDirty     bool
+	lastStatsWrite time.Time
+
+	server     *http.Server
+	serverDone chan struct{}
+	stop       chan struct{}
+	tickerDone chan struct{}
+}
+
+func newBlogExporter(cfg *Config, set exporter.Settings) (*blogExporter, error) {
+	e := &blogExporter{cfg: cfg, set: set, logger: set.Logger, now: time.Now}
+	if cfg.Digest.Enabled {
+		loc, err := time.LoadLocation(cfg.Digest.Timezone)
+		if err != nil {
+			return nil, fmt.Errorf("digest::timezone: unknown zone %q: %w", cfg.Digest.Timezone, err)
+		}
+		off, err := parseTimeOfDay(cfg.Digest.TimeOfDay)
+		if err != nil && cfg.Digest.Interval == 0 {
+			return nil, fmt.Errorf("digest::time_of_day: %w", err)
+		}
+		e.sched = digestSchedule{interval: cfg.Digest.Interval, offset: off, loc: loc}
+	}
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	e.telemetry = tb
+	return e, nil
+}
+
+func (e *blogExporter) start(ctx context.Context, host component.Host) error {
+	dir, err := openBlogDir(e.cfg.Directory)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.dir = dir
+	e.state = newBlogState(e.cfg.Window, e.cfg.DashboardURL)
+	if e.cfg.Anomaly.Enabled {
+		e.detector = newRateDetector(e.cfg.Anomaly)
+	}
+	now := e.now()
+	loaded, err := e.loadLocked(now)
+	if err == nil {
+		err = e.flushLocked(ctx, now)
+	}
+	e.mu.Unlock()
+	if err != nil {
+		_ = dir.close()
+		return err
+	}
+	e.logger.Info("Blog exporter started", zap.String("directory", e.cfg.Directory), zap.Int("posts", loaded))
+
+	if srvCfg := e.cfg.Server.Get(); srvCfg != nil {
+		ln, err := srvCfg.ToListener(ctx)
+		if err != nil {
+			e.closeDir()
+			return fmt.Errorf("server: listen on %s: %w", srvCfg.NetAddr.Endpoint, err)
+		}
+		srv, err := srvCfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, http.HandlerFunc(e.serveHTTP))
+		if err != nil {
+			_ = ln.Close()
+			e.closeDir()
+			return fmt.Errorf("server: %w", err)
+		}
+		e.server = srv
+		e.serverDone = make(chan struct{})
+		go func() {
+			defer close(e.serverDone)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fmt.Errorf("blog server: %w", err)))
+			}
+		}()
+		e.logger.Info("Blog server listening", zap.String("endpoint", ln.Addr().String()))
+	}
+
+	e.stop = make(chan struct{})
+	e.tickerDone = make(chan struct{})
+	go e.tickLoop()
+	return nil
+}
+
+func (e *blogExporter) closeDir() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dir != nil {
+		_ = e.dir.close()
+		e.dir = nil
+	}
+}
+
+func (e *blogExporter) shutdown(ctx context.Context) error {
+	if e.stop != nil {
+		close(e.stop)
+		<-e.tickerDone
+		e.stop = nil
+	}
+	var errs []error
+	if e.server != nil {
+		if err := e.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server shutdown: %w", err))
+		}
+		<-e.serverDone
+		e.server = nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dir == nil {
+		return errors.Join(errs...)
+	}
+	if err := e.flushLocked(ctx, e.now()); err != nil {
+		errs = append(errs, err)
+	}
+	if err := e.persistStatsLocked(e.now()); err != nil {
+		errs = append(errs, err)
+	}
+	if err := e.dir.close(); err != nil {
+		errs = append(errs, err)
+	}
+	e.dir = nil
+	e.telemetry.Shutdown()
+	e.logger.Info("Blog exporter stopped", zap.String("directory", e.cfg.Directory))
+	return errors.Join(errs...)
+}
+
+// loadLocked rebuilds the state from the directory: every post's front
+// matter, the open incident of each key, the digest accounting. Leftover
+// temporary files of a crash are removed; HTML pages are rendered again.
+func (e *blogExporter) loadLocked(now time.Time) (int, error) {
+	names, err := e.dir.names()
+	if err != nil {
+		return 0, err
+	}
+	htmls := map[string]bool{}
+	for _, name := range names {
+		switch {
+		case strings.HasPrefix(name, tmpPrefix):
+			if err := e.dir.remove(name); err != nil {
+				e.logger.Warn("Cannot remove leftover temporary file", zap.String("file", name), zap.Error(err))
+			}
+		case strings.HasSuffix(name, ".html") && name != indexFile:
+			htmls[strings.TrimSuffix(name, ".html")] = true
+		case strings.HasSuffix(name, ".md"):
+			stem := strings.TrimSuffix(name, ".md")
+			if !validSlug(stem) {
+				continue
+			}
+			data, err := e.dir.readFile(name)
+			if err == nil {
+				var p *post
+				if p, err = parsePost(data); err == nil {
+					p.slug = stem
+					e.state.load(p)
+					e.state.dirty[stem] = struct{}{} // render the page again
+					continue
+				}
+			}
+			e.state.reserved[stem] = struct{}{}
+			e.logger.Warn("Skipping unreadable post; it is left as it is", zap.String("file", name), zap.Error(err))
+		}
+	}
+	for stem := range htmls {
+		if _, ok := e.state.posts[stem]; !ok && validSlug(stem) {
+			if _, reserved := e.state.reserved[stem]; !reserved {
+				// A page whose Markdown was removed (retention interrupted).
+				_ = e.dir.remove(stem + ".html")
+			}
+		}
+	}
+	e.state.listsDirty = true
+
+	stats := newDigestStats(time.Time{})
+	if data, err := e.dir.readFile(digestFile); err == nil {
+		if err := json.Unmarshal(data, stats); err != nil {
+			e.logger.Warn("Ignoring unreadable digest state", zap.String("file", digestFile), zap.Error(err))
+			stats = newDigestStats(time.Time{})
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		e.logger.Warn("Ignoring unreadable digest state", zap.String("file", digestFile), zap.Error(err))
+	}
+	if stats.Counts == nil {
+		stats.Counts = map[string]map[string]int64{}
+	}
+	if stats.Posts == nil {
+		stats.Posts = map[string]int64{}
+	}
+	if e.cfg.Digest.Enabled {
+		if stats.Start.IsZero() || stats.Start.After(now) {
+			stats.Start = e.sched.prev(now)
+		}
+		e.nextDigest = e.sched.next(stats.Start)
+	}
+	e.state.stats = stats
+	return len(e.state.posts), nil
+}
+
+func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dir == nil {
+		return errors.New("blog exporter is not started")
+	}
+	now := e.now()
+	var grouped int64
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				joined, category, dup := e.state.apply(lr, res, now)
+				if dup {
+					continue
+				}
+				e.statsDirty = true
+				if joined {
+					grouped++
+				}
+				if e.detector != nil {
+					e.applyFindingsLocked(e.detector.observe(category, now), now)
+				}
+			}
+		}
+	}
+	if grouped > 0 {
+		e.telemetry.ExporterBlogEventsGrouped.Add(ctx, grouped)
+	}
+	return e.flushLocked(ctx, now)
+}
+
+func (e *blogExporter) applyFindingsLocked(findings []anomalyFinding, now time.Time) {
+	for _, f := range findings {
+		if f.anomalous {
+			e.telemetry.ExporterBlogAnomaliesDetected.Add(context.Background(), 1)
+			e.logger.Info("Event rate anomaly", zap.String("category", f.category), zap.Int64("count", f.count),
+				zap.Float64("baseline", f.mean), zap.Float64("zscore", f.zscore))
+		}
+		e.state.applyAnomaly(f, e.cfg.Anomaly.BucketInterval, now)
+	}
+}
+
+func (e *blogExporter) tickLoop() {
+	defer close(e.tickerDone)
+	t := time.NewTicker(tickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			if err := e.tick(context.Background()); err != nil {
+				e.logger.Warn("Blog maintenance failed; it is retried", zap.Error(err))
+			}
+		}
+	}
+}
+
+// tick does the time-driven work: closing anomaly buckets, writing a due
+// digest, retention by age, and writing what an earlier failure left dirty.
+func (e *blogExporter) tick(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dir == nil {
+		return nil
+	}
+	now := e.now()
+	if e.detector != nil {
+		e.applyFindingsLocked(e.detector.advance(now), now)
+	}
+	if e.cfg.Digest.Enabled && !now.Before(e.nextDigest) {
+		if !e.state.stats.empty() {
+			p := e.state.newDigest(e.state.stats, e.nextDigest, e.sched, e.cfg.Digest.TopIncidents, now)
+			e.logger.Info("Digest written", zap.String("post", p.slug), zap.Int64("events", p.EventCount))
+		}
+		start := e.sched.prev(now)
+		e.state.stats = newDigestStats(start)
+		e.nextDigest = e.sched.next(now)
+		e.statsDirty = true
+		e.lastStatsWrite = time.Time{}
+	}
+	err := e.flushLocked(ctx, now)
+	if e.statsDirty && now.Sub(e.lastStatsWrite) >= statsPersistInterval {
+		err = errors.Join(err, e.persistStatsLocked(now))
+	}
+	return err
+}
+
+func (e *blogExporter) persistStatsLocked(now time.Time) error {
+	if !e.cfg.Digest.Enabled {
+		return nil
+	}
+	data, err := json.Marshal(e.state.stats)
+	if err != nil {
+		return fmt.Errorf("digest state: %w", err)
+	}
+	if err := e.dir.writeFile(digestFile, data); err != nil {
+		return err
+	}
+	e.statsDirty = false
+	e.lastStatsWrite = now
+	return nil
+}
+
+// flushLocked applies retention and writes every dirty post (Markdown first,
+// then its page), then the index and the feed, each file atomically. What
+// fails stays dirty and is written by the next flush.
+func (e *blogExporter) flushLocked(ctx context.Context, now time.Time) error {
+	s := e.state
+	maxPosts := e.cfg.MaxPosts
+	if maxPosts > 0 && len(s.posts) <= maxPosts {
+		maxPosts = 0
+	}
+	maxAge := time.Duration(0)
+	if e.cfg.MaxAge > 0 && now.Sub(e.lastAgeCheck) >= ageCheckInterval {
+		maxAge = e.cfg.MaxAge
+		e.lastAgeCheck = now
+	}
+	if maxPosts > 0 || maxAge > 0 {
+		if n := s.expire(now, maxAge, maxPosts); n > 0 {
+			e.telemetry.ExporterBlogPostsRemoved.Add(ctx, int64(n))
+		}
+	}
+
+	var errs []error
+	wrote := false
+	for slug := range s.removed {
+		err := errors.Join(e.dir.remove(slug+".md"), e.dir.remove(slug+".html"))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		delete(s.removed, slug)
+		delete(s.stats.Posts, slug)
+		wrote = true
+	}
+	slugs := make([]string, 0, len(s.dirty))
+	for slug := range s.dirty {
+		slugs = append(slugs, slug)
+	}
+	slices.Sort(slugs)
+	for _, slug := range slugs {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		p := s.posts[slug]
+		if p == nil {
+			delete(s.dirty, slug)
+			continue
+		}
+		if err := e.writePost(ctx, p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		delete(s.dirty, slug)
+		wrote = true
+	}
+	if s.listsDirty && len(errs) == 0 {
+		sorted := s.sortedPosts()
+		if err := e.writeLists(sorted); err != nil {
+			errs = append(errs, err)
+		} else {
+			s.listsDirty = false
+			wrote = true
+		}
+	}
+	if wrote {
+		if err := e.dir.syncDir(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *blogExporter) writePost(ctx context.Context, p *post) error {
+	renderBody(p, e.cfg.DashboardURL)
+	md, err := marshalPost(p)
+	if err != nil {
+		return fmt.Errorf("post %s: %w", p.slug, err)
+	}
+	page, err := renderPage(p)
+	if err != nil {
+		return fmt.Errorf("post %s: %w", p.slug, err)
+	}
+	if err := e.dir.writeFile(p.slug+".md", md); err != nil {
+		return err
+	}
+	if err := e.dir.writeFile(p.slug+".html", page); err != nil {
+		return err
+	}
+	e.telemetry.ExporterBlogPostsWritten.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", p.Kind)))
+	return nil
+}
+
+func (e *blogExporter) writeLists(sorted []*post) error {
+	index, err := renderIndex(sorted)
+	if err != nil {
+		return err
+	}
+	feed, err := renderFeed(sorted, e.cfg.FeedEntries)
+	if err != nil {
+		return err
+	}
+	return errors.Join(e.dir.writeFile(indexFile, index), e.dir.writeFile(feedFile, feed))
+}
+
+// serveHTTP serves the blog read-only: /, /index.html, /feed.atom and
+// /<slug>.html|.md. Anything else is 404; methods other than GET and HEAD
+// are 405.
+func (e *blogExporter) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed: use GET or HEAD", http.StatusMethodNotAllowed)
+		return
+	}
+	name := strings.TrimPrefix(r.URL.Path, "/")
+	if name == "" {
+		name = indexFile
+	}
+	if name == digestFile || !safeName(name) {
+		http.NotFound(w, r)
+		return
+	}
+	e.mu.Lock()
+	dir := e.dir
+	e.mu.Unlock()
+	if dir == nil {
+		http.Error(w, "blog is not running", http.StatusServiceUnavailable)
+		return
+	}
+	f, err := dir.root.Open(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	switch {
+	case strings.HasSuffix(name, ".html"):
+		h.Set("Content-Type", "text/html; charset=utf-8")
+	case strings.HasSuffix(name, ".md"):
+		h.Set("Content-Type", "text/markdown; charset=utf-8")
+	default:
+		h.Set("Content-Type", "application/atom+xml; charset=utf-8")
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
+	h.Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, name, st.ModTime(), f)
+}
+

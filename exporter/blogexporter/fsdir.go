@@ -1,0 +1,138 @@
+package blogexporter
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+const (
+	tmpPrefix  = ".tmp-"
+	indexFile  = "index.html"
+	feedFile   = "feed.atom"
+	digestFile = ".digest-state.json"
+)
+
+// blogDir does every file operation of the blog through an os.Root, so no
+// name, whatever it holds, reaches outside the directory (no "..", no
+// absolute path, no symlink out).
+type blogDir struct {
+	root *os.Root
+}
+
+func openBlogDir(path string) (*blogDir, error) {
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, fmt.Errorf("create blog directory: %w", err)
+	}
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return nil, fmt.Errorf("open blog directory: %w", err)
+	}
+	return &blogDir{root: root}, nil
+}
+
+func (d *blogDir) close() error {
+	return d.root.Close()
+}
+
+// safeName reports whether name is one the blog writes: a post file, the
+// index, the feed or its own state file.
+func safeName(name string) bool {
+	switch name {
+	case indexFile, feedFile, digestFile:
+		return true
+	}
+	stem, ok := strings.CutSuffix(name, ".md")
+	if !ok {
+		stem, ok = strings.CutSuffix(name, ".html")
+	}
+	return ok && validSlug(stem)
+}
+
+// writeFile replaces name atomically: the data goes to a temporary file in
+// the same directory, is fsynced, and is renamed over name. A crash at any
+// point leaves either the old or the new file, never a torn one.
+func (d *blogDir) writeFile(name string, data []byte) (err error) {
+	if !safeName(name) {
+		return fmt.Errorf("refusing to write %q: not a blog file name", name)
+	}
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := tmpPrefix + hex.EncodeToString(rnd[:]) + "-" + name
+	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = d.root.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err = f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("sync %s: %w", name, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", name, err)
+	}
+	if err = d.root.Rename(tmp, name); err != nil {
+		return fmt.Errorf("rename %s: %w", name, err)
+	}
+	return nil
+}
+
+// syncDir makes the renames durable.
+func (d *blogDir) syncDir() error {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return fmt.Errorf("sync blog directory: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync blog directory: %w", err)
+	}
+	return nil
+}
+
+func (d *blogDir) readFile(name string) ([]byte, error) {
+	return d.root.ReadFile(name)
+}
+
+// remove deletes name; a missing file is not an error.
+func (d *blogDir) remove(name string) error {
+	if !safeName(name) && !strings.HasPrefix(name, tmpPrefix) {
+		return fmt.Errorf("refusing to remove %q: not a blog file name", name)
+	}
+	if err := d.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", name, err)
+	}
+	return nil
+}
+
+// names lists the regular files of the directory.
+func (d *blogDir) names() ([]string, error) {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("list blog directory: %w", err)
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("list blog directory: %w", err)
+	}
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
