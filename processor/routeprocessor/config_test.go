@@ -66,8 +66,8 @@ func TestLoadConfig(t *testing.T) {
 			want: &Config{Routes: table, DefaultSinks: defaults, ErrorMode: ottl.PropagateError, Select: "notify"},
 		},
 		{
-			file:    "bad_ottl.yaml",
-			id:      component.NewID(metadata.Type),
+			file: "bad_ottl.yaml",
+			id:   component.NewID(metadata.Type),
 			wantErr: "routes[1] \"broken\" (sinks [notify, blog]): condition \"severity_number >= SEVERITY_NUMBER_LOUD\": 1:20: condition failed to parse near `SEVERITY_N`: enum symbol, SEVERITY_NUMBER_LOUD, not found\n" +
 				"routes[2] (sinks [blog]): conditions[1] \"attributes[\\\"x\\\"] ==\": 1:19: condition has invalid syntax: (expected Field (\".\" Field)*)",
 		},
@@ -77,8 +77,8 @@ func TestLoadConfig(t *testing.T) {
 			wantErr: `routes[0] "errors" (sinks []): sinks: must name at least one sink`,
 		},
 		{
-			file:    "missing_condition.yaml",
-			id:      component.NewID(metadata.Type),
+			file: "missing_condition.yaml",
+			id:   component.NewID(metadata.Type),
 			wantErr: "routes[0] (sinks [notify]): condition: must be an OTTL condition (log context), e.g. severity_number >= SEVERITY_NUMBER_ERROR\n" +
 				`routes[1] "both" (sinks [blog]): set condition or conditions, not both`,
 		},
@@ -108,8 +108,8 @@ func TestLoadConfig(t *testing.T) {
 			wantErr: "decoding failed due to the following error(s):\n\n'routes[0]' has invalid keys: conditon",
 		},
 		{
-			file:    "bad_names.yaml",
-			id:      component.NewID(metadata.Type),
+			file: "bad_names.yaml",
+			id:   component.NewID(metadata.Type),
 			wantErr: `routes[0] "dup" (sinks [eventlog, ]): sinks[1]: "" is not a sink name (non-empty, no surrounding spaces)` + "\n" +
 				`routes[1] "dup" (sinks [ blog]): sinks[0]: " blog" is not a sink name (non-empty, no surrounding spaces)` + "\n" +
 				`routes[1] "dup" (sinks [ blog]): name: "dup" is already the name of routes[0]`,

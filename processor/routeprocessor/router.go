@@ -40,9 +40,13 @@ type sinkSet []uint64
 
 func newSinkSet(n int) sinkSet { return make(sinkSet, (n+63)/64) }
 
-func (s sinkSet) add(i int)          { s[i/64] |= 1 << (uint(i) % 64) }
-func (s sinkSet) has(i int) bool     { return s[i/64]&(1<<(uint(i)%64)) != 0 }
-func (s sinkSet) union(o sinkSet)    { for w := range s { s[w] |= o[w] } }
+func (s sinkSet) add(i int)      { s[i/64] |= 1 << (uint(i) % 64) }
+func (s sinkSet) has(i int) bool { return s[i/64]&(1<<(uint(i)%64)) != 0 }
+func (s sinkSet) union(o sinkSet) {
+	for w := range s {
+		s[w] |= o[w]
+	}
+}
 func (s sinkSet) copyFrom(o sinkSet) { copy(s, o) }
 func (s sinkSet) clear() {
 	for w := range s {
