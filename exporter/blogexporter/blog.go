@@ -288,6 +288,9 @@ func (b *blogState) addEvent(p *post, ev event, now time.Time) {
 	if ev.ref.Time.After(p.LastEvent) {
 		p.LastEvent = ev.ref.Time
 	}
+	if ev.ref.Name == p.TitleEvent && ev.ref.Time.After(p.LastTitleEvent) {
+		p.LastTitleEvent = ev.ref.Time
+	}
 	if ev.sevNum > p.SeverityNumber {
 		p.SeverityNumber = ev.sevNum
 		p.Severity = ev.ref.Severity
@@ -339,7 +342,10 @@ func incidentTitle(p *post) string {
 	b.WriteByte(' ')
 	b.WriteString(humanize(p.TitleEvent))
 	n := p.Counts[p.TitleEvent]
-	first, last := p.FirstEvent.UTC(), p.LastEvent.UTC()
+	first, last := p.FirstEvent.UTC(), p.LastTitleEvent.UTC()
+	if p.LastTitleEvent.IsZero() {
+		last = p.LastEvent.UTC()
+	}
 	if n <= 1 {
 		fmt.Fprintf(&b, " at %s", first.Format("15:04"))
 	} else {

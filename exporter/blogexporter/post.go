@@ -46,6 +46,7 @@ type post struct {
 	TitleEvent     string           `yaml:"title_event,omitempty"`
 	FirstEvent     time.Time        `yaml:"first_event,omitempty"`
 	LastEvent      time.Time        `yaml:"last_event,omitempty"`
+	LastTitleEvent time.Time        `yaml:"last_title_event,omitempty"`
 	ResolvedAt     time.Time        `yaml:"resolved_at,omitempty"`
 	Duration       string           `yaml:"duration,omitempty"`
 	Counts         map[string]int64 `yaml:"counts,omitempty"`
