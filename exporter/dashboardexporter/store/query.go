@@ -1,0 +1,434 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Filter selects events. Empty fields do not filter; several values of one
+// field are alternatives (OR), different fields all apply (AND).
+type Filter struct {
+	// SeverityMin keeps events with severity_number >= SeverityMin.
+	SeverityMin int32
+	Categories  []string
+	Sources     []string
+	Services    []string
+	EventNames  []string
+	TraceID     string
+	// SinceNs and UntilNs bound the event time: SinceNs <= time < UntilNs.
+	SinceNs int64
+	UntilNs int64
+	// Text is a full-text query over bodies and attribute values: every word
+	// must occur; a word ending in * matches as a prefix.
+	Text string
+	// BeforeID and AfterID bound the row id (cursor paging, live catch-up).
+	BeforeID int64
+	AfterID  int64
+}
+
+// ErrNotFound is returned by Get for an unknown event id.
+var ErrNotFound = errors.New("event not found")
+
+const eventCols = `e.id, e.event_id, e.time_ns, e.observed_ns, e.severity_number, e.severity_text, e.event_name,
+	e.category, e.source, e.service, e.body, e.body_json, e.trace_id, e.span_id, e.flags, e.routes, e.scope,
+	e.scope_version, e.attributes, e.resource`
+
+func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
+	var ev Event
+	var routes string
+	var flags int64
+	err := sc.Scan(&ev.ID, &ev.EventID, &ev.TimeUnixNano, &ev.ObservedUnixNano, &ev.SeverityNumber, &ev.SeverityText,
+		&ev.EventName, &ev.Category, &ev.Source, &ev.Service, &ev.Body, &ev.BodyJSON, &ev.TraceID, &ev.SpanID,
+		&flags, &routes, &ev.Scope, &ev.ScopeVersion, &ev.Attributes, &ev.Resource)
+	ev.Flags = uint32(flags)
+	if routes != "" {
+		ev.Routes = strings.Split(routes, ",")
+	}
+	return ev, err
+}
+
+// FTSQuery turns what a user typed into an FTS5 query: each word becomes a
+// quoted phrase (so operators and punctuation are taken literally) and a
+// trailing * makes it a prefix query. It returns "" when nothing is left.
+func FTSQuery(text string) string {
+	var parts []string
+	for _, w := range strings.FieldsFunc(text, unicode.IsSpace) {
+		prefix := strings.HasSuffix(w, "*")
+		w = strings.Trim(w, "*\"")
+		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {
+			continue
+		}
+		p := `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+		if prefix {
+			p += "*"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// where builds the WHERE clause (without the full-text match) for f over
+// table alias e.
+func (f *Filter) where(args []any) (string, []any) {
+	var conds []string
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		if len(vals) == 1 {
+			conds = append(conds, col+" = ?")
+			args = append(args, vals[0])
+			return
+		}
+		conds = append(conds, col+" IN (?"+strings.Repeat(",?", len(vals)-1)+")")
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	if f.SeverityMin > 0 {
+		conds = append(conds, "e.severity_number >= ?")
+		args = append(args, f.SeverityMin)
+	}
+	in("e.category", f.Categories)
+	in("e.source", f.Sources)
+	in("e.service", f.Services)
+	in("e.event_name", f.EventNames)
+	if f.TraceID != "" {
+		conds = append(conds, "e.trace_id = ?")
+		args = append(args, strings.ToLower(f.TraceID))
+	}
+	if f.SinceNs != 0 {
+		conds = append(conds, "e.time_ns >= ?")
+		args = append(args, f.SinceNs)
+	}
+	if f.UntilNs != 0 {
+		conds = append(conds, "e.time_ns < ?")
+		args = append(args, f.UntilNs)
+	}
+	if f.BeforeID > 0 {
+		conds = append(conds, "e.id < ?")
+		args = append(args, f.BeforeID)
+	}
+	if f.AfterID > 0 {
+		conds = append(conds, "e.id > ?")
+		args = append(args, f.AfterID)
+	}
+	if len(conds) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// from is the FROM ... WHERE part for f, driving from the full-text index
+// (newest rowid first) when f has a text query.
+func (f *Filter) from() (string, []any, bool) {
+	fts := FTSQuery(f.Text)
+	if fts == "" {
+		w, args := f.where(nil)
+		return " FROM events e" + w, args, false
+	}
+	w, args := f.where([]any{fts})
+	if w == "" {
+		w = " WHERE events_fts MATCH ?"
+	} else {
+		w = " WHERE events_fts MATCH ? AND " + strings.TrimPrefix(w, " WHERE ")
+	}
+	return " FROM events_fts CROSS JOIN events e ON e.id = events_fts.rowid" + w, args, true
+}
+
+// Query returns up to limit events matching f, newest (highest id) first,
+// and the cursor (the BeforeID) for the next page, 0 when there is none.
+func (s *Store) Query(ctx context.Context, f Filter, limit int) ([]Event, int64, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	from, args, fts := f.from()
+	order := " ORDER BY e.id DESC"
+	if fts {
+		order = " ORDER BY events_fts.rowid DESC"
+	}
+	q := "SELECT " + eventCols + from + order + " LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query events: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Event, 0, min(limit, 256))
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read event: %w", err)
+		}
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("query events: %w", err)
+	}
+	var next int64
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// Get returns the event with the given event id.
+func (s *Store) Get(ctx context.Context, eventID string) (Event, error) {
+	ev, err := scanEvent(s.r.QueryRowContext(ctx, "SELECT "+eventCols+" FROM events e WHERE e.event_id = ?", eventID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ev, ErrNotFound
+	}
+	if err != nil {
+		return ev, fmt.Errorf("get event: %w", err)
+	}
+	return ev, nil
+}
+
+// Each calls fn for every event matching f, oldest first, reading in pages so
+// that no read transaction stays open long.
+func (s *Store) Each(ctx context.Context, f Filter, fn func(*Event) error) error {
+	f.BeforeID = 0
+	const page = 1000
+	for {
+		from, args, fts := f.from()
+		order := " ORDER BY e.id ASC"
+		if fts {
+			order = " ORDER BY events_fts.rowid ASC"
+		}
+		rows, err := s.r.QueryContext(ctx, "SELECT "+eventCols+from+order+" LIMIT ?", append(args, page)...)
+		if err != nil {
+			return fmt.Errorf("query events: %w", err)
+		}
+		var batch []Event
+		for rows.Next() {
+			ev, err := scanEvent(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read event: %w", err)
+			}
+			batch = append(batch, ev)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("query events: %w", err)
+		}
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if len(batch) < page {
+			return nil
+		}
+		f.AfterID = batch[len(batch)-1].ID
+	}
+}
+
+// Count is the number of stored events.
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n)
+	return n, err
+}
+
+// FacetCount is one value of a facet and how many events have it.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int64  `json:"count"`
+}
+
+// HistogramBucket counts the events of one time slot per severity bucket.
+type HistogramBucket struct {
+	// Start is the slot's start, in Unix milliseconds.
+	Start  int64            `json:"start"`
+	Counts map[string]int64 `json:"counts"`
+}
+
+// Stats is what /api/stats serves.
+type Stats struct {
+	Total int64 `json:"total"`
+	// Facets count, per dimension, the events matching the filter with that
+	// dimension's own filter left out (so the other values stay visible).
+	Facets map[string][]FacetCount `json:"facets"`
+	// FacetSample is the number of newest matching events the facets were
+	// counted over (the counts are exact when fewer matched).
+	FacetSample   int               `json:"facet_sample"`
+	BucketSeconds int64             `json:"bucket_seconds"`
+	Histogram     []HistogramBucket `json:"histogram"`
+	Status        []StatusEntry     `json:"status"`
+	TaskFailures  []JSON            `json:"task_failures"`
+}
+
+// FacetSample bounds the rows one facet count reads.
+const FacetSample = 100_000
+
+// Stats computes facets and the histogram for f, and the status board.
+// The histogram covers [f.SinceNs, f.UntilNs), by default the last hour.
+func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, error) {
+	st := &Stats{Facets: map[string][]FacetCount{}, FacetSample: FacetSample}
+	var err error
+	if st.Total, err = s.Count(ctx); err != nil {
+		return nil, fmt.Errorf("count: %w", err)
+	}
+	f.BeforeID, f.AfterID = 0, 0
+	dims := []struct {
+		name, col string
+		clear     func(*Filter)
+	}{
+		{"severity", "e.severity_number", func(g *Filter) { g.SeverityMin = 0 }},
+		{"category", "e.category", func(g *Filter) { g.Categories = nil }},
+		{"source", "e.source", func(g *Filter) { g.Sources = nil }},
+		{"service", "e.service", func(g *Filter) { g.Services = nil }},
+		{"event_name", "e.event_name", func(g *Filter) { g.EventNames = nil }},
+	}
+	for _, d := range dims {
+		g := f
+		d.clear(&g)
+		from, args, fts := g.from()
+		order := "e.id"
+		if fts {
+			order = "events_fts.rowid"
+		}
+		q := "SELECT v, count(*) AS n FROM (SELECT " + d.col + " AS v" + from + " ORDER BY " + order +
+			" DESC LIMIT " + strconv.Itoa(FacetSample) + ") GROUP BY v ORDER BY n DESC, v LIMIT 50"
+		rows, err := s.r.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("facet %s: %w", d.name, err)
+		}
+		counts := []FacetCount{}
+		bySev := map[string]int64{}
+		for rows.Next() {
+			var v sql.RawBytes
+			var n int64
+			if err := rows.Scan(&v, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("facet %s: %w", d.name, err)
+			}
+			if d.name == "severity" {
+				sn, _ := strconv.Atoi(string(v))
+				bySev[SeverityBucket(int32(sn))] += n
+				continue
+			}
+			counts = append(counts, FacetCount{Value: string(v), Count: n})
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("facet %s: %w", d.name, err)
+		}
+		if d.name == "severity" {
+			for _, b := range severityBuckets {
+				if n := bySev[b]; n > 0 {
+					counts = append(counts, FacetCount{Value: b, Count: n})
+				}
+			}
+		}
+		st.Facets[d.name] = counts
+	}
+
+	// Histogram: per minute, widened so a long range keeps <= 240 slots.
+	h := f
+	if h.UntilNs == 0 {
+		h.UntilNs = now.UnixNano()
+	}
+	if h.SinceNs == 0 {
+		h.SinceNs = h.UntilNs - int64(time.Hour)
+	}
+	span := h.UntilNs - h.SinceNs
+	width := int64(time.Minute)
+	for span/width > 240 {
+		width *= 2
+	}
+	st.BucketSeconds = width / int64(time.Second)
+	from, args, _ := h.from()
+	q := "SELECT e.time_ns / ? AS slot, e.severity_number, count(*)" + from + " GROUP BY slot, e.severity_number ORDER BY slot"
+	rows, err := s.r.QueryContext(ctx, q, append([]any{width}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("histogram: %w", err)
+	}
+	slots := map[int64]map[string]int64{}
+	for rows.Next() {
+		var slot, n int64
+		var sev int32
+		if err := rows.Scan(&slot, &sev, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("histogram: %w", err)
+		}
+		m := slots[slot]
+		if m == nil {
+			m = map[string]int64{}
+			slots[slot] = m
+		}
+		m[SeverityBucket(sev)] += n
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("histogram: %w", err)
+	}
+	for slot := h.SinceNs / width; slot <= (h.UntilNs-1)/width; slot++ {
+		c := slots[slot]
+		if c == nil {
+			c = map[string]int64{}
+		}
+		st.Histogram = append(st.Histogram, HistogramBucket{Start: slot * width / int64(time.Millisecond), Counts: c})
+	}
+
+	if st.Status, err = s.Status(ctx); err != nil {
+		return nil, err
+	}
+	if st.TaskFailures, err = s.TaskFailures(ctx, 20); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Status is the status board: the latest state per health check and per MCP
+// server circuit breaker.
+func (s *Store) Status(ctx context.Context) ([]StatusEntry, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT kind, subject, service, state, time_ns, event_id, event_name, severity_number, message
+		FROM status ORDER BY kind, subject, service`)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	defer rows.Close()
+	out := []StatusEntry{}
+	for rows.Next() {
+		var e StatusEntry
+		var t int64
+		if err := rows.Scan(&e.Kind, &e.Subject, &e.Service, &e.State, &t, &e.EventID, &e.EventName, &e.SeverityNumber, &e.Message); err != nil {
+			return nil, fmt.Errorf("status: %w", err)
+		}
+		e.Time = time.Unix(0, t).UTC().Format(time.RFC3339Nano)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// TaskFailures are the newest task.failed events that were final (no retry
+// left, or task.final absent).
+func (s *Store) TaskFailures(ctx context.Context, limit int) ([]JSON, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events e WHERE e.event_name = 'task.failed'
+		AND coalesce(json_extract(e.attributes, '$."task.final"'), 1) = 1 ORDER BY e.id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("task failures: %w", err)
+	}
+	defer rows.Close()
+	out := []JSON{}
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("task failures: %w", err)
+		}
+		out = append(out, ev.ToJSON())
+	}
+	return out, rows.Err()
+}

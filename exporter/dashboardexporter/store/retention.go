@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Retention bounds what the store keeps. Zero values do not bound.
+type Retention struct {
+	// MaxAge drops events whose time is older than now - MaxAge.
+	MaxAge time.Duration
+	// MaxEvents keeps at most this many events (the newest by arrival).
+	MaxEvents int64
+	// MaxSizeBytes keeps the database's used pages under this size.
+	MaxSizeBytes int64
+}
+
+// deleteChunk bounds one delete transaction, so the writer lock is released
+// between chunks and ingestion goes on.
+const deleteChunk = 5000
+
+// Prune enforces r and returns the number of events removed.
+func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int64, error) {
+	var removed int64
+	if r.MaxAge > 0 {
+		n, err := s.deleteWhile(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time_ns < ? LIMIT ?)",
+			now.Add(-r.MaxAge).UnixNano())
+		removed += n
+		if err != nil {
+			return removed, fmt.Errorf("prune by age: %w", err)
+		}
+	}
+	if r.MaxEvents > 0 {
+		var cut int64
+		err := s.r.QueryRowContext(ctx, "SELECT coalesce((SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?), 0)", r.MaxEvents).Scan(&cut)
+		if err != nil {
+			return removed, fmt.Errorf("prune by count: %w", err)
+		}
+		if cut > 0 {
+			n, err := s.deleteWhile(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)", cut)
+			removed += n
+			if err != nil {
+				return removed, fmt.Errorf("prune by count: %w", err)
+			}
+		}
+	}
+	if r.MaxSizeBytes > 0 {
+		for i := 0; i < 20; i++ {
+			used, err := s.UsedBytes(ctx)
+			if err != nil {
+				return removed, fmt.Errorf("prune by size: %w", err)
+			}
+			if used <= r.MaxSizeBytes {
+				break
+			}
+			count, err := s.Count(ctx)
+			if err != nil || count == 0 {
+				break
+			}
+			// Drop the share of rows the excess represents, plus 5% headroom.
+			drop := int64(float64(count)*(float64(used-r.MaxSizeBytes)/float64(used)+0.05)) + 1
+			var cut int64
+			if err := s.r.QueryRowContext(ctx, "SELECT coalesce((SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?), (SELECT max(id) FROM events))", drop-1).Scan(&cut); err != nil {
+				return removed, fmt.Errorf("prune by size: %w", err)
+			}
+			n, err := s.deleteWhile(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)", cut)
+			removed += n
+			if err != nil {
+				return removed, fmt.Errorf("prune by size: %w", err)
+			}
+			if err := s.compact(ctx); err != nil {
+				return removed, fmt.Errorf("prune by size: %w", err)
+			}
+		}
+	}
+	if removed > 0 {
+		if err := s.compact(ctx); err != nil {
+			return removed, err
+		}
+	}
+	return removed, nil
+}
+
+// deleteWhile runs a chunked delete (its last parameter is the chunk size)
+// until it removes nothing.
+func (s *Store) deleteWhile(ctx context.Context, q string, arg any) (int64, error) {
+	var total int64
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return total, errClosed
+		}
+		res, err := s.w.ExecContext(ctx, q, arg, deleteChunk)
+		s.mu.Unlock()
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < deleteChunk {
+			return total, nil
+		}
+	}
+}
+
+// compact returns free pages to the file system and checkpoints the WAL.
+func (s *Store) compact(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
+		return fmt.Errorf("incremental vacuum: %w", err)
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// UsedBytes is the size of the pages holding data (free pages excluded).
+func (s *Store) UsedBytes(ctx context.Context) (int64, error) {
+	var pages, free, size int64
+	if err := s.r.QueryRowContext(ctx, "SELECT * FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()").Scan(&pages, &free, &size); err != nil {
+		return 0, err
+	}
+	return (pages - free) * size, nil
+}
+
+// Optimize refreshes the query planner's statistics where they are stale.
+func (s *Store) Optimize(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	_, err := s.w.ExecContext(ctx, "PRAGMA optimize")
+	return err
+}

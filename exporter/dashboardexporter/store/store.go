@@ -1,0 +1,309 @@
+// Package store keeps dashboard events in an embedded SQLite database
+// (modernc.org/sqlite, WAL mode) with an FTS5 index over bodies and
+// attribute values.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database file inside the configured directory.
+const FileName = "events.db"
+
+var (
+	errBadID    = errors.New("malformed id")
+	errClosed   = errors.New("store is closed")
+	hexDecode   = hex.Decode
+)
+
+// Store is the event database. Writes go through one connection (SQLite has
+// one writer); reads use a pool of read-only connections that WAL lets run
+// alongside the writer.
+type Store struct {
+	path string
+	w    *sql.DB
+	r    *sql.DB
+
+	mu     sync.Mutex // serialises write transactions and guards closed
+	closed bool
+}
+
+// Open creates dir if needed, opens (or creates) the database in it and
+// brings its schema up to date.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("directory: must not be empty")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("directory %q: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	base := (&url.URL{Scheme: "file", Path: path}).String()
+	common := "_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+	w, err := sql.Open("sqlite", base+"?_auto_vacuum=INCREMENTAL&_journal_mode=WAL&_txlock=immediate&_pragma=wal_autocheckpoint(8000)&"+common)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", base+"?_pragma=query_only(1)&"+common)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	n := runtime.GOMAXPROCS(0) + 2
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &Store{path: path, w: w, r: r}, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both pools; the WAL is checkpointed by SQLite on the last close.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// migrations bring the schema from version i to i+1; PRAGMA user_version
+// holds the version a database is at.
+var migrations = []string{
+	// 1: events, their filter indexes, the full-text index and the status board.
+	`CREATE TABLE events (
+		id INTEGER PRIMARY KEY,
+		event_id TEXT NOT NULL,
+		time_ns INTEGER NOT NULL,
+		observed_ns INTEGER NOT NULL DEFAULT 0,
+		severity_number INTEGER NOT NULL DEFAULT 0,
+		severity_text TEXT NOT NULL DEFAULT '',
+		event_name TEXT NOT NULL DEFAULT '',
+		category TEXT NOT NULL DEFAULT '',
+		source TEXT NOT NULL DEFAULT '',
+		service TEXT NOT NULL DEFAULT '',
+		body TEXT NOT NULL DEFAULT '',
+		body_json TEXT NOT NULL DEFAULT '',
+		trace_id TEXT NOT NULL DEFAULT '',
+		span_id TEXT NOT NULL DEFAULT '',
+		flags INTEGER NOT NULL DEFAULT 0,
+		routes TEXT NOT NULL DEFAULT '',
+		scope TEXT NOT NULL DEFAULT '',
+		scope_version TEXT NOT NULL DEFAULT '',
+		attributes TEXT NOT NULL DEFAULT '{}',
+		resource TEXT NOT NULL DEFAULT '{}'
+	);
+	CREATE UNIQUE INDEX events_event_id ON events(event_id);
+	CREATE INDEX events_time ON events(time_ns, severity_number);
+	CREATE INDEX events_category ON events(category);
+	CREATE INDEX events_source ON events(source);
+	CREATE INDEX events_service ON events(service);
+	CREATE INDEX events_event_name ON events(event_name);
+	CREATE INDEX events_trace_id ON events(trace_id) WHERE trace_id != '';
+	CREATE VIRTUAL TABLE events_fts USING fts5(body, attrs, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+	CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+		DELETE FROM events_fts WHERE rowid = old.id;
+	END;
+	CREATE TABLE status (
+		kind TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		service TEXT NOT NULL,
+		state TEXT NOT NULL,
+		time_ns INTEGER NOT NULL,
+		event_id TEXT NOT NULL,
+		event_name TEXT NOT NULL,
+		severity_number INTEGER NOT NULL,
+		message TEXT NOT NULL,
+		PRIMARY KEY (kind, subject, service)
+	) WITHOUT ROWID;`,
+}
+
+// SchemaVersion is the schema version this code writes.
+var SchemaVersion = len(migrations)
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this build knows (%d); use a newer unitrack or another directory", v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+const insertCols = `event_id, time_ns, observed_ns, severity_number, severity_text,
+	event_name, category, source, service, body, body_json, trace_id, span_id, flags, routes, scope, scope_version,
+	attributes, resource`
+
+// insertChunk rows go in one multi-row INSERT (19 parameters a row, well
+// under SQLite's parameter limit); fewer statements is most of the speed.
+const insertChunk = 64
+
+func insertSQL(rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT OR IGNORE INTO events (" + insertCols + ") VALUES ")
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	b.WriteString(" RETURNING id, event_id")
+	return b.String()
+}
+
+func ftsSQL(rows int) string {
+	return "INSERT INTO events_fts (rowid, body, attrs) VALUES (?,?,?)" + strings.Repeat(",(?,?,?)", rows-1)
+}
+
+// Insert stores events in one transaction and sets the ID of each one stored.
+// An event whose event_id is already stored (or repeated in events) is
+// skipped, so a retried batch does not duplicate rows. It returns the events
+// stored, in the order given.
+func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	stmts := map[string]*sql.Stmt{}
+	prep := func(q string) (*sql.Stmt, error) {
+		if st, ok := stmts[q]; ok {
+			return st, nil
+		}
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		stmts[q] = st
+		return st, nil
+	}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	stored := make([]Event, 0, len(events))
+	var st statusUpdates
+	args := make([]any, 0, insertChunk*19)
+	ids := make(map[string]int64, insertChunk)
+	for lo := 0; lo < len(events); lo += insertChunk {
+		chunk := events[lo:min(lo+insertChunk, len(events))]
+		args = args[:0]
+		for i := range chunk {
+			ev := &chunk[i]
+			args = append(args, ev.EventID, ev.TimeUnixNano, ev.ObservedUnixNano, ev.SeverityNumber,
+				ev.SeverityText, ev.EventName, ev.Category, ev.Source, ev.Service, ev.Body, ev.BodyJSON,
+				ev.TraceID, ev.SpanID, int64(ev.Flags), strings.Join(ev.Routes, ","), ev.Scope, ev.ScopeVersion,
+				ev.Attributes, ev.Resource)
+		}
+		ins, err := prep(insertSQL(len(chunk)))
+		if err != nil {
+			return nil, fmt.Errorf("prepare insert: %w", err)
+		}
+		rows, err := ins.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("insert events: %w", err)
+		}
+		clear(ids)
+		for rows.Next() {
+			var id int64
+			var eid string
+			if err := rows.Scan(&id, &eid); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("insert events: %w", err)
+			}
+			ids[eid] = id
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("insert events: %w", err)
+		}
+		args = args[:0]
+		n := 0
+		for i := range chunk {
+			ev := &chunk[i]
+			id, ok := ids[ev.EventID]
+			if !ok {
+				continue // already stored
+			}
+			delete(ids, ev.EventID) // a repeat within the chunk is not stored twice
+			ev.ID = id
+			args = append(args, id, ev.Body, ev.text)
+			st.add(ev)
+			stored = append(stored, *ev)
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		fts, err := prep(ftsSQL(n))
+		if err != nil {
+			return nil, fmt.Errorf("prepare fts insert: %w", err)
+		}
+		if _, err := fts.ExecContext(ctx, args...); err != nil {
+			return nil, fmt.Errorf("index events: %w", err)
+		}
+	}
+	if err := st.apply(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return stored, nil
+}
