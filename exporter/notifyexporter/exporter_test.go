@@ -120,6 +120,8 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	core, logs := observer.New(zapcore.DebugLevel)
 	set := exportertest.NewNopSettings(metadata.Type)
+	// A stable id: storage (queue and grouping state) is keyed by it.
+	set.ID = component.NewID(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core)
 	return &testEnv{tel: tel, logs: logs, set: set}
