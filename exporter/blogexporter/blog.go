@@ -137,7 +137,7 @@ func newEvent(lr plog.LogRecord, res pcommon.Resource, now time.Time) event {
 		ev.ref.Name = "event"
 	}
 	if ev.category == "" {
-		ev.category = track.CategoryOf(lr.EventName(), "")
+		ev.category = cleanLine(track.CategoryOf(lr.EventName(), ""), maxFieldRunes)
 	}
 	if ev.category == "" {
 		ev.category = "uncategorized"
