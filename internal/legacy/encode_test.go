@@ -1,0 +1,136 @@
+package legacy
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// decodeOne decodes a body that must hold exactly one valid event.
+func decodeOne(t *testing.T, f Format, body string) (pcommon.Resource, plog.LogRecord) {
+	t.Helper()
+	logs, errs, err := Decode(f, []byte(body), observedAt)
+	require.NoError(t, err)
+	require.Empty(t, errs)
+	require.Equal(t, 1, logs.LogRecordCount())
+	rl := logs.ResourceLogs().At(0)
+	return rl.Resource(), rl.ScopeLogs().At(0).LogRecords().At(0)
+}
+
+func TestJSONEventsRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		line string
+		// added is what the encoder adds inside data (the track.* attributes);
+		// the generated event id is checked separately.
+		added map[string]any
+		// defaults are fields the line lacked that come back with their
+		// decoded defaults.
+		defaults map[string]any
+	}{
+		{
+			name:  "contract example",
+			line:  `{"ts": 1764331200.123, "level": "ERROR", "event": "task_failed", "component": "background_tasks", "msg": "Task nightly_summary failed", "data": {"task": "nightly_summary"}, "pid": 4121, "host": "box1"}`,
+			added: map[string]any{"track.source": "json_events", "track.category": "background_tasks"},
+		},
+		{
+			name:  "every value type and integral double",
+			line:  `{"ts":1764331200,"level":"warning","event":"e","msg":"m","data":{"s":"x","i":-3,"d":2.5,"one":1.0,"b":false,"n":null,"l":[1,"a",[true]],"m":{"k":{"z":0.001}},"big":1e300,"esc":"q\"\\\n\t\u0001<>&\u2028é"},"pid":1,"host":"h"}`,
+			added: map[string]any{"track.source": "json_events", "track.category": "e"},
+		},
+		{
+			name:  "unknown top-level fields stay at top level",
+			line:  `{"ts":1764331200.000000001,"level":"INFO","event":"e","msg":"m","data":{"a":1},"extra":"x","obj":{"k":[1]},"num":7}`,
+			added: map[string]any{"track.source": "json_events", "track.category": "e"},
+		},
+		{
+			name:  "a line written by AppendJSONEvent keeps its track attributes",
+			line:  `{"ts":1764331200.5,"level":"CRITICAL","event":"mcp.circuit_breaker.opened","msg":"open","data":{"track.source":"circuit_breaker","track.category":"mcp","track.event_id":"01JDX3K9Q8ZJ5V7M2N4P6R8T0W","track.routes":["dashboard","eventlog","notify"]},"service":"dashboard","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331"}`,
+			added: map[string]any{},
+		},
+		{
+			name:     "defaults come back filled in",
+			line:     `{"ts":1764331200,"event":"started"}`,
+			added:    map[string]any{"track.source": "json_events", "track.category": "started"},
+			defaults: map[string]any{"level": "INFO", "msg": "started", "data": map[string]any{}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, lr := decodeOne(t, JSONEvents, tt.line)
+			out := AppendJSONEvent(nil, res, lr)
+			require.True(t, json.Valid(out), "output is JSON: %s", out)
+			require.Equal(t, byte('\n'), out[len(out)-1])
+
+			var want, got map[string]any
+			require.NoError(t, json.Unmarshal([]byte(tt.line), &want))
+			require.NoError(t, json.Unmarshal(out, &got))
+			for k, v := range tt.defaults {
+				want[k] = v
+			}
+			data, _ := want["data"].(map[string]any)
+			if _, had := data["track.event_id"]; !had {
+				gotData := got["data"].(map[string]any)
+				id, ok := gotData["track.event_id"].(string)
+				require.True(t, ok, "data has a generated track.event_id: %s", out)
+				assert.Len(t, id, 26)
+				data["track.event_id"] = id
+			}
+			for k, v := range tt.added {
+				data[k] = v
+			}
+			assert.Equal(t, want, got, "line %s\nout  %s", tt.line, out)
+
+			// Encoding the decoded output again is a fixed point, byte for byte.
+			res2, lr2 := decodeOne(t, JSONEvents, string(out))
+			assert.Equal(t, string(out), string(AppendJSONEvent(nil, res2, lr2)))
+		})
+	}
+}
+
+func TestJSONEventsRoundTripKeepsTypes(t *testing.T) {
+	line := `{"ts":1764331200,"event":"e","data":{"one":1.0,"two":2,"big":1e300}}`
+	res, lr := decodeOne(t, JSONEvents, line)
+	out := AppendJSONEvent(nil, res, lr)
+	_, lr2 := decodeOne(t, JSONEvents, string(out))
+	for _, k := range []string{"one", "two", "big"} {
+		a, _ := lr.Attributes().Get(k)
+		b, _ := lr2.Attributes().Get(k)
+		assert.Equal(t, a.Type(), b.Type(), "type of %s after %s", k, out)
+		assert.Equal(t, a.AsRaw(), b.AsRaw())
+	}
+}
+
+func TestAppendJSONEventOTLPNative(t *testing.T) {
+	res := pcommon.NewResource()
+	res.Attributes().PutStr("service.name", "sdk-app")
+	res.Attributes().PutInt("process.pid", 99)
+	lr := plog.NewLogRecord()
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(time.Unix(1764331200, 250_000_000)))
+	lr.SetSeverityNumber(plog.SeverityNumberFatal2)
+	lr.Body().SetEmptyMap().PutStr("k", "v")
+	lr.Attributes().PutStr("track.routes", "x")
+	lr.Attributes().PutDouble("nan", math.NaN())
+	lr.Attributes().PutDouble("inf", math.Inf(-1))
+	lr.Attributes().PutEmptyBytes("raw").FromRaw([]byte{0xff, 0})
+	lr.Attributes().PutStr("bad utf8", "a\xffb")
+
+	out := AppendJSONEvent([]byte("prefix"), res, lr)
+	require.True(t, json.Valid(out[len("prefix"):]), "%s", out)
+	assert.Equal(t, `prefix{"ts":1764331200.25,"level":"CRITICAL","event":"log","msg":"{\"k\":\"v\"}","data":{"track.routes":"x","nan":"NaN","inf":"-Inf","raw":"/wA=","bad utf8":"a\ufffdb"},"pid":99,"service":"sdk-app"}`+"\n", string(out))
+}
+
+func TestLevelWord(t *testing.T) {
+	for n, want := range map[plog.SeverityNumber]string{
+		0: "INFO", 1: "TRACE", 4: "TRACE", 5: "DEBUG", 9: "INFO", 12: "INFO", 13: "WARNING",
+		17: "ERROR", 20: "ERROR", 21: "CRITICAL", 24: "CRITICAL",
+	} {
+		assert.Equal(t, want, LevelWord(n), "severity %d", n)
+	}
+}
