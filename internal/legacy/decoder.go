@@ -129,9 +129,15 @@ func (e *event) failField(field, expected string, got *fastjson.Value) {
 	e.errs = append(e.errs, &FieldError{Field: field, Expected: expected, Got: describe(got, &e.d.buf)})
 }
 
-func (e *event) putStr(key, v string)      { e.attrs = append(e.attrs, attr{key: key, kind: kindStr, str: v}) }
-func (e *event) putInt(key string, v int64) { e.attrs = append(e.attrs, attr{key: key, kind: kindInt, i: v}) }
-func (e *event) putBool(key string, v bool) { e.attrs = append(e.attrs, attr{key: key, kind: kindBool, b: v}) }
+func (e *event) putStr(key, v string) {
+	e.attrs = append(e.attrs, attr{key: key, kind: kindStr, str: v})
+}
+func (e *event) putInt(key string, v int64) {
+	e.attrs = append(e.attrs, attr{key: key, kind: kindInt, i: v})
+}
+func (e *event) putBool(key string, v bool) {
+	e.attrs = append(e.attrs, attr{key: key, kind: kindBool, b: v})
+}
 func (e *event) putRaw(key, field string, v *fastjson.Value) {
 	e.attrs = append(e.attrs, attr{key: key, kind: kindRaw, raw: v, name: field})
 }
