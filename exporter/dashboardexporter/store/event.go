@@ -16,28 +16,28 @@ import (
 // filters on plus the full attributes and resource as JSON.
 type Event struct {
 	// ID is the row id: the order in which the dashboard received events.
-	ID                int64
-	EventID           string
-	TimeUnixNano      int64
-	ObservedUnixNano  int64
-	SeverityNumber    int32
-	SeverityText      string
-	EventName         string
-	Category          string
-	Source            string
-	Service           string
-	Body              string
+	ID               int64
+	EventID          string
+	TimeUnixNano     int64
+	ObservedUnixNano int64
+	SeverityNumber   int32
+	SeverityText     string
+	EventName        string
+	Category         string
+	Source           string
+	Service          string
+	Body             string
 	// BodyJSON holds a body that is not a string, in the typed JSON form.
-	BodyJSON          string
-	TraceID           string
-	SpanID            string
-	Flags             uint32
-	Routes            []string
-	Scope             string
-	ScopeVersion      string
+	BodyJSON     string
+	TraceID      string
+	SpanID       string
+	Flags        uint32
+	Routes       []string
+	Scope        string
+	ScopeVersion string
 	// Attributes and Resource are JSON objects (typed JSON form).
-	Attributes        string
-	Resource          string
+	Attributes string
+	Resource   string
 	// text is what the full-text index holds besides the body.
 	text string
 }
@@ -200,25 +200,25 @@ func parseSpanID(s string) (pcommon.SpanID, error) {
 
 // JSON is the event as the API serves it.
 type JSON struct {
-	ID               int64           `json:"id"`
-	EventID          string          `json:"event_id"`
-	Time             string          `json:"time"`
-	TimeUnixNano     int64           `json:"time_unix_nano"`
-	ObservedTime     string          `json:"observed_time,omitempty"`
-	SeverityNumber   int32           `json:"severity_number"`
-	SeverityText     string          `json:"severity_text"`
-	Severity         string          `json:"severity"`
-	EventName        string          `json:"event_name"`
-	Category         string          `json:"category"`
-	Source           string          `json:"source"`
-	Service          string          `json:"service"`
-	Body             string          `json:"body"`
-	TraceID          string          `json:"trace_id,omitempty"`
-	SpanID           string          `json:"span_id,omitempty"`
-	Routes           []string        `json:"routes"`
-	Scope            string          `json:"scope,omitempty"`
-	Attributes       json.RawMessage `json:"attributes"`
-	Resource         json.RawMessage `json:"resource"`
+	ID             int64           `json:"id"`
+	EventID        string          `json:"event_id"`
+	Time           string          `json:"time"`
+	TimeUnixNano   int64           `json:"time_unix_nano"`
+	ObservedTime   string          `json:"observed_time,omitempty"`
+	SeverityNumber int32           `json:"severity_number"`
+	SeverityText   string          `json:"severity_text"`
+	Severity       string          `json:"severity"`
+	EventName      string          `json:"event_name"`
+	Category       string          `json:"category"`
+	Source         string          `json:"source"`
+	Service        string          `json:"service"`
+	Body           string          `json:"body"`
+	TraceID        string          `json:"trace_id,omitempty"`
+	SpanID         string          `json:"span_id,omitempty"`
+	Routes         []string        `json:"routes"`
+	Scope          string          `json:"scope,omitempty"`
+	Attributes     json.RawMessage `json:"attributes"`
+	Resource       json.RawMessage `json:"resource"`
 }
 
 // ToJSON is the API form of ev.

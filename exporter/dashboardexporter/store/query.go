@@ -58,6 +58,14 @@ func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
 // trailing * makes it a prefix query. It returns "" when nothing is left.
 func FTSQuery(text string) string {
 	var parts []string
+	// NUL ends a string for SQLite's FTS5 parser; no control character is
+	// searchable anyway.
+	text = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, text)
 	for _, w := range strings.FieldsFunc(text, unicode.IsSpace) {
 		prefix := strings.HasSuffix(w, "*")
 		w = strings.Trim(w, "*\"")
@@ -431,4 +439,48 @@ func (s *Store) TaskFailures(ctx context.Context, limit int) ([]JSON, error) {
 		out = append(out, ev.ToJSON())
 	}
 	return out, rows.Err()
+}
+
+// Match reports whether ev passes f, for events that are not read back from
+// the database (the live stream). The text query is approximated by a
+// case-insensitive substring test of each word.
+func (f *Filter) Match(ev *Event) bool {
+	if f.SeverityMin > 0 && ev.SeverityNumber < f.SeverityMin {
+		return false
+	}
+	if !matchAny(f.Categories, ev.Category) || !matchAny(f.Sources, ev.Source) ||
+		!matchAny(f.Services, ev.Service) || !matchAny(f.EventNames, ev.EventName) {
+		return false
+	}
+	if f.TraceID != "" && !strings.EqualFold(f.TraceID, ev.TraceID) {
+		return false
+	}
+	if f.SinceNs != 0 && ev.TimeUnixNano < f.SinceNs || f.UntilNs != 0 && ev.TimeUnixNano >= f.UntilNs {
+		return false
+	}
+	if f.BeforeID > 0 && ev.ID >= f.BeforeID || f.AfterID > 0 && ev.ID <= f.AfterID {
+		return false
+	}
+	if FTSQuery(f.Text) != "" {
+		hay := strings.ToLower(ev.Body + " " + ev.text + " " + ev.Attributes)
+		for _, w := range strings.Fields(strings.ToLower(f.Text)) {
+			w = strings.Trim(w, "*\"")
+			if w != "" && !strings.Contains(hay, w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func matchAny(vals []string, v string) bool {
+	if len(vals) == 0 {
+		return true
+	}
+	for _, x := range vals {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

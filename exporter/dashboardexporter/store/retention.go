@@ -90,7 +90,7 @@ func (s *Store) deleteWhile(ctx context.Context, q string, arg any) (int64, erro
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
-			return total, errClosed
+			return total, ErrClosed
 		}
 		res, err := s.w.ExecContext(ctx, q, arg, deleteChunk)
 		s.mu.Unlock()
@@ -110,7 +110,7 @@ func (s *Store) compact(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errClosed
+		return ErrClosed
 	}
 	if _, err := s.w.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
 		return fmt.Errorf("incremental vacuum: %w", err)
@@ -135,7 +135,7 @@ func (s *Store) Optimize(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errClosed
+		return ErrClosed
 	}
 	_, err := s.w.ExecContext(ctx, "PRAGMA optimize")
 	return err

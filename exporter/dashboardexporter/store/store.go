@@ -23,9 +23,10 @@ import (
 const FileName = "events.db"
 
 var (
-	errBadID    = errors.New("malformed id")
-	errClosed   = errors.New("store is closed")
-	hexDecode   = hex.Decode
+	errBadID = errors.New("malformed id")
+	// ErrClosed is returned by writes after Close.
+	ErrClosed = errors.New("store is closed")
+	hexDecode = hex.Decode
 )
 
 // Store is the event database. Writes go through one connection (SQLite has
@@ -212,7 +213,7 @@ func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, errClosed
+		return nil, ErrClosed
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

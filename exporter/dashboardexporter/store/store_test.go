@@ -136,7 +136,9 @@ func TestFilters(t *testing.T) {
 				return e.TimeUnixNano >= base.Add(500*time.Millisecond).UnixNano() && e.TimeUnixNano < base.Add(700*time.Millisecond).UnixNano()
 			}},
 		{"combined", Filter{SeverityMin: 13, Categories: []string{"health"}, Services: []string{"dashboard"}},
-			func(e *Event) bool { return e.SeverityNumber >= 13 && e.Category == "health" && e.Service == "dashboard" }},
+			func(e *Event) bool {
+				return e.SeverityNumber >= 13 && e.Category == "health" && e.Service == "dashboard"
+			}},
 		{"nothing", Filter{Categories: []string{"nope"}}, func(*Event) bool { return false }},
 	}
 	for _, tt := range tests {
@@ -173,11 +175,11 @@ func TestFullTextSearch(t *testing.T) {
 		want int // -1: at least one, special not required
 		ids  []string
 	}{
-		{q: "zanzibar", ids: []string{"special"}},                  // attribute value
-		{q: "zanzibar-fs", ids: []string{"special"}},               // phrase with punctuation
-		{q: "48123", ids: []string{"special"}},                     // number attribute
-		{q: "unicode", ids: []string{"special"}},                   // diacritics folded
-		{q: "ZANZ*", ids: []string{"special"}},                     // prefix, case-insensitive
+		{q: "zanzibar", ids: []string{"special"}},                            // attribute value
+		{q: "zanzibar-fs", ids: []string{"special"}},                         // phrase with punctuation
+		{q: "48123", ids: []string{"special"}},                               // number attribute
+		{q: "unicode", ids: []string{"special"}},                             // diacritics folded
+		{q: "ZANZ*", ids: []string{"special"}},                               // prefix, case-insensitive
 		{q: `AND OR NOT "quotes" (parens) col:on`, ids: []string{"special"}}, // operators are words
 		{q: "zanzibar nothere", ids: nil},
 		{q: `"`, want: -1}, // nothing searchable: no text filter

@@ -1,0 +1,117 @@
+package dashboardexporter
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Config is the dashboard exporter's configuration.
+type Config struct {
+	// ServerConfig is the dashboard's HTTP listener (endpoint, tls, auth, cors, ...).
+	confighttp.ServerConfig `mapstructure:",squash"`
+
+	// Directory holds the SQLite database (events.db and its WAL).
+	Directory string `mapstructure:"directory"`
+
+	// Retention bounds what the database keeps.
+	Retention RetentionConfig `mapstructure:"retention"`
+
+	// Tracker configures /tracker.js.
+	Tracker TrackerConfig `mapstructure:"tracker"`
+
+	// Links finds the blog posts and notifications an event caused.
+	Links LinksConfig `mapstructure:"links"`
+
+	exporterhelper.TimeoutConfig `mapstructure:",squash"`
+	// QueueConfig is the sending queue (with optional persistent storage).
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	// BackOffConfig retries batches that failed to be written.
+	BackOffConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+}
+
+// RetentionConfig bounds the stored history; a zero value does not bound.
+type RetentionConfig struct {
+	// MaxAge drops events older than this.
+	MaxAge time.Duration `mapstructure:"max_age"`
+	// MaxEvents keeps at most this many events (the newest).
+	MaxEvents int64 `mapstructure:"max_events"`
+	// MaxSizeMiB keeps the database's data under this many MiB.
+	MaxSizeMiB int64 `mapstructure:"max_size_mib"`
+	// Interval is how often retention runs.
+	Interval time.Duration `mapstructure:"interval"`
+}
+
+// TrackerConfig configures the browser tracker script.
+type TrackerConfig struct {
+	// Endpoint is where the tracker posts reports (trackreceiver's dashboard
+	// path) unless the script tag names one in data-endpoint.
+	Endpoint string `mapstructure:"endpoint"`
+	// MaxReportsPerMinute caps the reports one page sends per minute.
+	MaxReportsPerMinute int `mapstructure:"max_reports_per_minute"`
+}
+
+// LinksConfig tells the dashboard where blogexporter and notifyexporter
+// write, so the event view can link to the post and notification an event
+// caused. Empty values turn the lookup off.
+type LinksConfig struct {
+	// BlogDirectory is blogexporter's directory (posts are <slug>.md).
+	BlogDirectory string `mapstructure:"blog_directory"`
+	// BlogURL is the base URL the blog is served at; posts link to
+	// <blog_url>/<slug>.html.
+	BlogURL string `mapstructure:"blog_url"`
+	// NotifyInbox is notifyexporter's file target (one JSON line a notification).
+	NotifyInbox string `mapstructure:"notify_inbox"`
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks the configuration without touching the file system.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.Directory == "" {
+		errs = append(errs, errors.New("directory: must not be empty"))
+	}
+	r := cfg.Retention
+	if r.MaxAge < 0 {
+		errs = append(errs, fmt.Errorf("retention.max_age: must not be negative, got %s", r.MaxAge))
+	}
+	if r.MaxEvents < 0 {
+		errs = append(errs, fmt.Errorf("retention.max_events: must not be negative, got %d", r.MaxEvents))
+	}
+	if r.MaxSizeMiB < 0 {
+		errs = append(errs, fmt.Errorf("retention.max_size_mib: must not be negative, got %d", r.MaxSizeMiB))
+	}
+	if (r.MaxAge > 0 || r.MaxEvents > 0 || r.MaxSizeMiB > 0) && r.Interval <= 0 {
+		errs = append(errs, fmt.Errorf("retention.interval: must be positive when a retention bound is set, got %s", r.Interval))
+	}
+	if cfg.Tracker.Endpoint != "" {
+		if err := checkHTTPURL(cfg.Tracker.Endpoint); err != nil {
+			errs = append(errs, fmt.Errorf("tracker.endpoint: %w", err))
+		}
+	}
+	if cfg.Tracker.MaxReportsPerMinute < 0 {
+		errs = append(errs, fmt.Errorf("tracker.max_reports_per_minute: must not be negative, got %d", cfg.Tracker.MaxReportsPerMinute))
+	}
+	if cfg.Links.BlogURL != "" {
+		if err := checkHTTPURL(cfg.Links.BlogURL); err != nil {
+			errs = append(errs, fmt.Errorf("links.blog_url: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("expected an absolute http or https URL, got %q", s)
+	}
+	return nil
+}

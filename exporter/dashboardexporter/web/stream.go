@@ -1,0 +1,233 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+)
+
+// subBuffer is how many events a slow live client may fall behind before
+// it is told it lagged (and reloads) instead of blocking ingestion.
+const subBuffer = 1024
+
+// heartbeat keeps idle streams (and proxies) from timing out.
+var heartbeat = 15 * time.Second
+
+type message struct {
+	id   int64
+	data []byte
+}
+
+type subscriber struct {
+	filter store.Filter
+	ch     chan message
+	lagged chan struct{} // closed-over signal, buffered 1
+}
+
+// hub fans newly stored events out to the live streams.
+type hub struct {
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool
+	done   chan struct{}
+}
+
+func newHub() *hub {
+	return &hub{subs: map[*subscriber]struct{}{}, done: make(chan struct{})}
+}
+
+func (h *hub) subscribe(f store.Filter) *subscriber {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	s := &subscriber{filter: f, ch: make(chan message, subBuffer), lagged: make(chan struct{}, 1)}
+	h.subs[s] = struct{}{}
+	return s
+}
+
+func (h *hub) unsubscribe(s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, s)
+}
+
+func (h *hub) publish(events []store.Event) {
+	if len(events) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) == 0 {
+		return
+	}
+	encoded := make([][]byte, len(events))
+	for s := range h.subs {
+		for i := range events {
+			ev := &events[i]
+			if !s.filter.Match(ev) {
+				continue
+			}
+			if encoded[i] == nil {
+				encoded[i], _ = json.Marshal(ev.ToJSON())
+			}
+			select {
+			case s.ch <- message{id: ev.ID, data: encoded[i]}:
+			default:
+				select {
+				case s.lagged <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+}
+
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.closed {
+		h.closed = true
+		close(h.done)
+	}
+}
+
+// catchUpMax bounds the events a reconnecting stream replays.
+const catchUpMax = 1000
+
+// serveStream is the live tail: Server-Sent Events, one "event" message per
+// stored event matching the filter (data: the event JSON, id: its row id).
+// A client that reconnects with Last-Event-ID (or ?after=<id>) first gets
+// what it missed, up to 1000 events; a client that falls too far behind gets
+// a "lagged" message and should reload.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r, s.opts.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	var after int64
+	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")} {
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "after: expected an event row id, got %q", v)
+			return
+		}
+		after = max(after, n)
+	}
+	rc := http.NewResponseController(w)
+	sub := s.hub.subscribe(f)
+	if sub == nil {
+		writeError(w, http.StatusServiceUnavailable, "the dashboard is shutting down")
+		return
+	}
+	defer s.hub.unsubscribe(sub)
+	// The server's write timeout is for ordinary responses; a stream lives on.
+	_ = rc.SetWriteDeadline(time.Time{})
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte("retry: 2000\n: connected\n\n")); err != nil {
+		return
+	}
+	if err := rc.Flush(); err != nil {
+		return
+	}
+
+	last := after
+	if after > 0 {
+		cf := f
+		cf.AfterID = after
+		n := 0
+		err := s.store.Each(r.Context(), cf, func(ev *store.Event) error {
+			if n++; n > catchUpMax {
+				return errStop
+			}
+			b, _ := json.Marshal(ev.ToJSON())
+			last = ev.ID
+			return writeMessage(w, "event", ev.ID, b)
+		})
+		if n > catchUpMax {
+			writeMessage(w, "lagged", 0, []byte(`{}`))
+		}
+		if err != nil && err != errStop {
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.hub.done:
+			return
+		case <-sub.lagged:
+			if writeMessage(w, "lagged", 0, []byte(`{}`)) != nil || rc.Flush() != nil {
+				return
+			}
+		case m := <-sub.ch:
+			if m.id <= last {
+				continue // already sent in the catch-up
+			}
+			if writeMessage(w, "event", m.id, m.data) != nil {
+				return
+			}
+			// Drain what is queued before flushing once.
+			for drained := false; !drained; {
+				select {
+				case m := <-sub.ch:
+					if m.id > last && writeMessage(w, "event", m.id, m.data) != nil {
+						return
+					}
+				default:
+					drained = true
+				}
+			}
+			if rc.Flush() != nil {
+				return
+			}
+		case <-tick.C:
+			if _, err := w.Write([]byte(": ping\n\n")); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+type stopErr struct{}
+
+func (stopErr) Error() string { return "stop" }
+
+var errStop error = stopErr{}
+
+func writeMessage(w http.ResponseWriter, event string, id int64, data []byte) error {
+	buf := make([]byte, 0, len(data)+48)
+	if id > 0 {
+		buf = append(buf, "id: "...)
+		buf = strconv.AppendInt(buf, id, 10)
+		buf = append(buf, '\n')
+	}
+	buf = append(buf, "event: "...)
+	buf = append(buf, event...)
+	buf = append(buf, "\ndata: "...)
+	buf = append(buf, data...) // JSON from encoding/json has no raw newlines
+	buf = append(buf, "\n\n"...)
+	_, err := w.Write(buf)
+	return err
+}
