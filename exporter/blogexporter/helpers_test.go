@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -163,4 +164,8 @@ func onlyPost(t testing.TB, dir string) *post {
 		return p
 	}
 	return nil
+}
+
+func exportertestSettings() exporter.Settings {
+	return exportertest.NewNopSettings(metadata.Type)
 }

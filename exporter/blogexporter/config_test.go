@@ -1,0 +1,127 @@
+package blogexporter
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	full := createDefaultConfig().(*Config)
+	full.Directory = "/srv/blog"
+	full.Window = 10 * time.Minute
+	full.DashboardURL = "https://dash.example.com/"
+	full.MaxAge = 168 * time.Hour
+	full.MaxPosts = 200
+	full.FeedEntries = 20
+	full.Server.GetOrInsertDefault().NetAddr.Endpoint = "localhost:9999"
+	full.Anomaly = AnomalyConfig{Enabled: true, BucketInterval: 5 * time.Minute, BaselineBuckets: 12, Factor: 4, ZScore: 2.5, MinEvents: 20, MaxCategories: 10}
+	full.Digest = DigestConfig{Enabled: true, TimeOfDay: "00:00", Interval: 6 * time.Hour, Timezone: "Europe/Paris", TopIncidents: 5}
+	full.Timeout = 2 * time.Second
+	full.QueueConfig = createDefaultConfig().(*Config).QueueConfig
+	full.BackOffConfig.Enabled = false
+
+	serverDefault := createDefaultConfig().(*Config)
+	serverDefault.Server.GetOrInsertDefault()
+
+	tests := []struct {
+		id      component.ID
+		want    *Config
+		wantErr string
+	}{
+		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
+		{id: component.NewIDWithName(metadata.Type, "full"), want: full},
+		{id: component.NewIDWithName(metadata.Type, "server_default"), want: serverDefault},
+		{
+			id: component.NewIDWithName(metadata.Type, "bad_values"),
+			wantErr: "directory: must not be empty\n" +
+				"window: must be positive, got 0s\n" +
+				"dashboard_url: must be an absolute http or https URL, got \"javascript:alert(1)\"\n" +
+				"max_age: must not be negative, got -1h0m0s\n" +
+				"max_posts: must not be negative, got -1\n" +
+				"feed_entries: must be positive, got 0",
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "bad_anomaly"),
+			wantErr: "anomaly::bucket_interval: must be at least 1s, got 10ms\n" +
+				"anomaly::baseline_buckets: must be at least 2, got 1\n" +
+				"anomaly::factor: must be at least 1, got 0.5\n" +
+				"anomaly::zscore: must be positive, got 0\n" +
+				"anomaly::min_events: must be at least 1, got 0\n" +
+				"anomaly::max_categories: must be at least 1, got 0",
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "bad_digest"),
+			wantErr: "digest::time_of_day: expected HH:MM (00:00 to 23:59), got \"25:00\"\n" +
+				"digest::timezone: must not be empty (use UTC or an IANA zone name)\n" +
+				"digest::top_incidents: must be at least 1, got 0",
+		},
+		{
+			id:      component.NewIDWithName(metadata.Type, "bad_digest_interval"),
+			wantErr: "digest::interval: must be at least 1m, got 30s",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			err = confmap.Validate(cfg)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.wantErr, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			if tt.id.Name() == "full" {
+				assert.False(t, cfg.QueueConfig.HasValue(), "sending_queue: enabled: false")
+				cfg.QueueConfig = tt.want.QueueConfig
+			}
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+func TestLoadConfigTypo(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, "typo").String())
+	require.NoError(t, err)
+	err = sub.Unmarshal(createDefaultConfig())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "has invalid keys: directroy")
+}
+
+func TestDefaultConfig(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, "./var/blog", cfg.Directory)
+	assert.Equal(t, 30*time.Minute, cfg.Window)
+	assert.Equal(t, "http://localhost:8790", cfg.DashboardURL)
+	assert.False(t, cfg.Server.HasValue(), "the HTTP server is off by default")
+	assert.False(t, cfg.Anomaly.Enabled, "the anomaly detector is off by default")
+	assert.True(t, cfg.Digest.Enabled)
+	require.True(t, cfg.QueueConfig.HasValue())
+	assert.Equal(t, 1, cfg.QueueConfig.Get().NumConsumers, "one consumer keeps incident order")
+}
+
+func TestUnknownTimezoneFailsCreate(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Digest.Enabled = true
+	cfg.Digest.Timezone = "Mars/Olympus_Mons"
+	_, err := newBlogExporter(cfg, exportertestSettings())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `digest::timezone: unknown zone "Mars/Olympus_Mons"`)
+}
