@@ -1,0 +1,56 @@
+package trackreceiver // import "github.com/unitrack/unitrack/receiver/trackreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+)
+
+// Config is the track receiver's configuration.
+type Config struct {
+	// ServerConfig is the HTTP listener: endpoint, tls, auth, cors,
+	// max_request_body_size, timeouts, compression_algorithms.
+	confighttp.ServerConfig `mapstructure:",squash"`
+
+	// PathPrefix is put in front of every legacy path ("/track" serves
+	// /track/v1/track). Empty serves the paths exactly as in the contract.
+	PathPrefix string `mapstructure:"path_prefix"`
+
+	// RetryAfter is the Retry-After sent with a 503 when the pipeline refuses
+	// data (rounded up to whole seconds).
+	RetryAfter time.Duration `mapstructure:"retry_after"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks the receiver's own keys; confighttp validates its own.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if p := cfg.PathPrefix; p != "" {
+		switch {
+		case !strings.HasPrefix(p, "/"):
+			errs = append(errs, fmt.Errorf("path_prefix: %q must start with \"/\"", p))
+		case strings.HasSuffix(p, "/"):
+			errs = append(errs, fmt.Errorf("path_prefix: %q must not end with \"/\"", p))
+		case strings.ContainsAny(p, "?#% \t"):
+			errs = append(errs, fmt.Errorf("path_prefix: %q must be a plain path (no ?, #, %%, spaces)", p))
+		}
+	}
+	if cfg.RetryAfter < 0 {
+		errs = append(errs, fmt.Errorf("retry_after: must not be negative, got %s", cfg.RetryAfter))
+	}
+	if cfg.MaxRequestBodySize < 0 {
+		errs = append(errs, fmt.Errorf("max_request_body_size: must not be negative, got %d", cfg.MaxRequestBodySize))
+	}
+	if cfg.NetAddr.Endpoint == "" {
+		errs = append(errs, errors.New("endpoint: must not be empty (e.g. localhost:4320)"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,296 @@
+package trackreceiver // import "github.com/unitrack/unitrack/receiver/trackreceiver"
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/unitrack/unitrack/internal/legacy"
+	"github.com/unitrack/unitrack/receiver/trackreceiver/internal/metadata"
+)
+
+// trackReceiver serves one POST path per legacy format.
+type trackReceiver struct {
+	cfg        *Config
+	set        receiver.Settings
+	next       consumer.Logs
+	obsrep     *receiverhelper.ObsReport
+	tb         *metadata.TelemetryBuilder
+	routes     map[string]route
+	paths      string // the served paths, for 404 messages
+	retryAfter string
+
+	server *http.Server
+	wg     sync.WaitGroup
+}
+
+type route struct {
+	format  legacy.Format
+	invalid metric.MeasurementOption // the format attribute of the invalid-events counter
+}
+
+func newTrackReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*trackReceiver, error) {
+	obsrep, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		Transport:              "http",
+		ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	r := &trackReceiver{
+		cfg:        cfg,
+		set:        set,
+		next:       next,
+		obsrep:     obsrep,
+		tb:         tb,
+		routes:     make(map[string]route, len(legacy.Formats)),
+		retryAfter: strconv.FormatInt(int64(math.Ceil(cfg.RetryAfter.Seconds())), 10),
+	}
+	paths := make([]string, 0, len(legacy.Formats))
+	for _, fi := range legacy.Formats {
+		p := cfg.PathPrefix + fi.Path
+		r.routes[p] = route{
+			format:  fi.Format,
+			invalid: metric.WithAttributeSet(attribute.NewSet(attribute.String("format", string(fi.Format)))),
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	r.paths = strings.Join(paths, ", ")
+	return r, nil
+}
+
+func (r *trackReceiver) Start(ctx context.Context, host component.Host) error {
+	srv, err := r.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, r,
+		confighttp.WithErrorHandler(writeHandlerError))
+	if err != nil {
+		return fmt.Errorf("track receiver: %w", err)
+	}
+	ln, err := r.cfg.ServerConfig.ToListener(ctx)
+	if err != nil {
+		return fmt.Errorf("track receiver: listen on %s: %w", r.cfg.NetAddr.Endpoint, err)
+	}
+	r.server = srv
+	r.set.Logger.Info("Track receiver listening for legacy events",
+		zap.String("endpoint", ln.Addr().String()),
+		zap.String("path_prefix", r.cfg.PathPrefix),
+		zap.Int("paths", len(r.routes)))
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
+		}
+	}()
+	return nil
+}
+
+func (r *trackReceiver) Shutdown(ctx context.Context) error {
+	var err error
+	if r.server != nil {
+		err = r.server.Shutdown(ctx)
+		r.wg.Wait()
+		r.set.Logger.Info("Track receiver stopped")
+	}
+	r.tb.Shutdown()
+	return err
+}
+
+// response is the body of every answer, success or error.
+type response struct {
+	// Error says what went wrong with the request as a whole.
+	Error    string       `json:"error,omitempty"`
+	Accepted int          `json:"accepted"`
+	Rejected int          `json:"rejected"`
+	Errors   []eventError `json:"errors"`
+}
+
+type eventError struct {
+	Index int    `json:"index"`
+	Error string `json:"error"`
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps one huge request from pinning its buffer forever.
+const maxPooledBuffer = 1 << 20
+
+func (r *trackReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	rt, ok := r.routes[req.URL.Path]
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown path %q: the legacy paths are %s", req.URL.Path, r.paths))
+		return
+	}
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: send events with POST", req.Method, req.URL.Path))
+		return
+	}
+	if msg := checkContentType(req.Header.Get("Content-Type")); msg != "" {
+		writeError(w, http.StatusUnsupportedMediaType, msg)
+		return
+	}
+
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			bufPool.Put(buf)
+		}
+	}()
+	limit := r.cfg.MaxRequestBodySize
+	if req.ContentLength > 0 && (limit <= 0 || req.ContentLength <= limit) {
+		buf.Grow(int(req.ContentLength) + bytes.MinRead)
+	}
+	body := req.Body
+	if limit > 0 {
+		body = http.MaxBytesReader(w, body, limit)
+	}
+	if _, err := buf.ReadFrom(body); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body is larger than max_request_body_size (%d bytes)", tooLarge.Limit))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error())
+		return
+	}
+
+	logs, evErrs, err := legacy.Decode(rt.format, buf.Bytes(), time.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	resp := response{Accepted: logs.LogRecordCount(), Rejected: len(evErrs)}
+	if len(evErrs) > 0 {
+		r.tb.ReceiverTrackInvalidEvents.Add(req.Context(), int64(len(evErrs)), rt.invalid)
+		resp.Errors = make([]eventError, len(evErrs))
+		for i, e := range evErrs {
+			resp.Errors[i] = eventError{Index: e.Index, Error: e.Err.Error()}
+		}
+	}
+	if resp.Accepted == 0 {
+		switch len(evErrs) {
+		case 0:
+			resp.Error = "the body holds no events: expected a JSON object, an array of objects or NDJSON"
+		case 1:
+			resp.Error = "no valid event: " + evErrs[0].Error()
+		default:
+			resp.Error = fmt.Sprintf("no valid event (%d rejected); the first: %s", len(evErrs), evErrs[0].Error())
+		}
+		writeJSON(w, http.StatusBadRequest, &resp)
+		return
+	}
+
+	ctx := r.obsrep.StartLogsOp(req.Context())
+	err = r.next.ConsumeLogs(ctx, logs)
+	r.obsrep.EndLogsOp(ctx, string(rt.format), resp.Accepted, err)
+	if err != nil {
+		refused := resp.Accepted
+		resp.Accepted = 0
+		resp.Rejected += refused
+		if consumererror.IsPermanent(err) {
+			resp.Error = fmt.Sprintf("the pipeline rejected the %d valid events permanently: %v", refused, err)
+			writeJSON(w, http.StatusBadRequest, &resp)
+			return
+		}
+		resp.Error = fmt.Sprintf("the pipeline refused the %d valid events for now (retry after %ss): %v", refused, r.retryAfter, err)
+		w.Header().Set("Retry-After", r.retryAfter)
+		writeJSON(w, http.StatusServiceUnavailable, &resp)
+		return
+	}
+	if len(evErrs) == 0 {
+		writeAccepted(w, resp.Accepted)
+		return
+	}
+	writeJSON(w, http.StatusOK, &resp)
+}
+
+// checkContentType returns why a Content-Type is refused, "" when accepted.
+// A missing Content-Type is accepted (sendBeacon of a typeless Blob).
+func checkContentType(ct string) string {
+	switch ct {
+	case "", "application/json", "text/plain;charset=UTF-8", "application/x-ndjson":
+		return ""
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return fmt.Sprintf("unsupported Content-Type %q: expected application/json, application/x-ndjson or text/plain", ct)
+	}
+	switch mt {
+	case "application/json", "application/x-ndjson", "text/plain":
+	default:
+		return fmt.Sprintf("unsupported Content-Type %q: expected application/json, application/x-ndjson or text/plain", mt)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") && !strings.EqualFold(cs, "us-ascii") {
+		return fmt.Sprintf("unsupported charset %q in Content-Type: expected utf-8", cs)
+	}
+	return ""
+}
+
+func writeAccepted(w http.ResponseWriter, n int) {
+	var b [64]byte
+	out := append(b[:0], `{"accepted":`...)
+	out = strconv.AppendInt(out, int64(n), 10)
+	out = append(out, `,"rejected":0,"errors":[]}`...)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, &response{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, resp *response) {
+	if resp.Errors == nil {
+		resp.Errors = []eventError{}
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		b = []byte(`{"error":"cannot encode the response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeHandlerError answers the failures confighttp detects before the
+// handler runs (authentication 401, undecodable Content-Encoding 400) in the
+// same JSON shape.
+func writeHandlerError(w http.ResponseWriter, _ *http.Request, msg string, status int) {
+	if status == http.StatusUnauthorized {
+		msg = "authentication failed: " + msg
+	}
+	writeError(w, status, msg)
+}
+
