@@ -94,7 +94,11 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		return min(time.Duration(secs)*time.Second, maxRetryAfter), true
+		if secs > int(maxRetryAfter/time.Second) {
+			// Capped before multiplying: a huge value would overflow.
+			return maxRetryAfter, true
+		}
+		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return min(max(t.Sub(now), 0), maxRetryAfter), true

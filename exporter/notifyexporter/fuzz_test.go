@@ -1,0 +1,104 @@
+package notifyexporter
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// FuzzDecodeNotification: whatever a (damaged) queue holds, decoding either
+// fails cleanly or yields a notification every target type can render into
+// a well-formed payload.
+func FuzzDecodeNotification(f *testing.F) {
+	for _, n := range sampleNotifications() {
+		b, _ := json.Marshal(n)
+		f.Add(b)
+	}
+	f.Add([]byte(`{"target":"x","status":"firing","count":-1,"event_ids":null}`))
+	f.Add([]byte(`{"target":"x","status":"resolved","first_seen":"0001-01-01T00:00:00Z","body":"\u0000<!here>"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := decodeNotification(b)
+		if err != nil {
+			return
+		}
+		title, text, err := defaultTemplates.render(n)
+		if err != nil {
+			t.Fatalf("default templates failed on a decoded notification: %v", err)
+		}
+		for _, typ := range []string{typeWebhook, typeSlack, typeDiscord, typeNtfy, typeFile} {
+			p, err := buildPayload(typ, n, title, text)
+			if err != nil {
+				continue // e.g. a time outside JSON's range
+			}
+			if p.contentType == "application/json" && !json.Valid(p.body) {
+				t.Fatalf("%s payload is not JSON: %q", typ, p.body)
+			}
+			for k, v := range p.headers {
+				if strings.ContainsAny(v, "\r\n") {
+					t.Fatalf("%s header %s has a line break: %q", typ, k, v)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"", "0", "1", "120", "-5", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"} {
+		f.Add(s)
+	}
+	now := time.Date(2015, 10, 21, 7, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := parseRetryAfter(s, now)
+		if !ok {
+			return
+		}
+		if d < 0 || d > maxRetryAfter {
+			t.Fatalf("parseRetryAfter(%q) = %s, want within [0, %s]", s, d, maxRetryAfter)
+		}
+	})
+}
+
+func FuzzHeaderValue(f *testing.F) {
+	for _, s := range []string{"plain title", "Ollama est en panne — ça", "two\nlines\r\n", "\x00\x7f", string([]byte{0xff, 0xfe})} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := headerValue(s)
+		for i := 0; i < len(v); i++ {
+			if v[i] < 0x20 || v[i] >= utf8.RuneSelf {
+				t.Fatalf("headerValue(%q) = %q has byte %#x", s, v, v[i])
+			}
+		}
+	})
+}
+
+// FuzzDecodeState: a damaged state file is rejected or restored into groups
+// that the grouping stage can flush without panicking.
+func FuzzDecodeState(f *testing.F) {
+	tg := newTestGrouping(testConfig())
+	tg.consume(logsOf(breaker("fs", "opened", t0, "a"), breaker("gh", "opened", t0, "b")), t0)
+	tg.flush(t0.Add(time.Minute))
+	b, _ := encodeState(tg.groupers)
+	f.Add(b)
+	f.Add([]byte(`{"version":1,"targets":{"t0":[{"key":"k","ids":["a","b"],"id_head":7,"members":{"x":true},"firing_members":-3}]}}`))
+	f.Add([]byte(`{"version":1,"targets":{"t0":[null]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg := testConfig()
+		cfg.MaxEventIDs = 3
+		tg := newTestGrouping(cfg)
+		if _, err := decodeState(b, tg.groupers); err != nil {
+			return
+		}
+		now := t0.Add(24 * time.Hour)
+		tg.consume(logsOf(breaker("fs", "failure", now, "c"), breaker("fs", "closed", now, "d")), now)
+		for i := range 3 {
+			for _, n := range tg.flush(now.Add(time.Duration(i) * time.Hour)) {
+				if len(n.EventIDs) > cfg.MaxEventIDs {
+					t.Fatalf("notification carries %d ids, cap %d", len(n.EventIDs), cfg.MaxEventIDs)
+				}
+			}
+		}
+	})
+}
