@@ -1,0 +1,170 @@
+package eventlogreceiver
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/unitrack/unitrack/internal/testbin"
+)
+
+const crashConfig = `
+extensions:
+  file_storage:
+    directory: ./var/storage
+    create_directory: true
+receivers:
+  eventlog:
+    include: [./var/legacy/events.jsonl*]
+    start_at: beginning
+    poll_interval: 50ms
+    storage: file_storage
+exporters:
+  eventlog:
+    path: ./var/eventlog/events.jsonl
+    max_megabytes: 1
+    max_backups: 50
+service:
+  extensions: [file_storage]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [eventlog]
+      exporters: [eventlog]
+`
+
+// TestCrashRecoveryOnBuiltBinary appends lines continuously to a legacy event
+// log (rotating it once by rename) while the real collector binary is killed
+// with SIGKILL several times and restarted. Every line must come out of the
+// eventlog exporter at least once; duplicates (lines read again after a crash,
+// because their checkpoint was not saved yet) are counted and reported.
+func TestCrashRecoveryOnBuiltBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test on the built binary")
+	}
+	dir := t.TempDir()
+	legacyDir := filepath.Join(dir, "var", "legacy")
+	require.NoError(t, os.MkdirAll(legacyDir, 0o755))
+	src := filepath.Join(legacyDir, "events.jsonl")
+	require.NoError(t, os.WriteFile(src, nil, 0o644))
+
+	c := testbin.Start(t, crashConfig, testbin.WithDir(dir))
+
+	// The legacy writer: one write(2) per line, bursts of 10 lines about every 2 ms.
+	var written atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f, err := os.OpenFile(src, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Errorf("open source: %v", err)
+			return
+		}
+		defer func() { _ = f.Close() }()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if i == 5000 { // logrotate-style rename, then a new file
+				_ = f.Close()
+				if err := os.Rename(src, src+".1"); err != nil {
+					t.Errorf("rotate: %v", err)
+					return
+				}
+				if f, err = os.OpenFile(src, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err != nil {
+					t.Errorf("reopen: %v", err)
+					return
+				}
+			}
+			line := fmt.Sprintf(`{"ts": %d.%03d, "level": "INFO", "event": "tick", "component": "crash", "msg": "line %d", "data": {"seq": %d}, "event_id": "c-%06d"}`+"\n",
+				1764331200+i/1000, i%1000, i, i, i)
+			if _, err := f.WriteString(line); err != nil {
+				t.Errorf("append: %v", err)
+				return
+			}
+			written.Add(1)
+			if i%10 == 9 {
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+	}()
+
+	const kills = 6
+	for k := 0; k < kills; k++ {
+		time.Sleep(time.Duration(300+rand.IntN(500)) * time.Millisecond)
+		c.Kill()
+		time.Sleep(time.Duration(50+rand.IntN(200)) * time.Millisecond)
+		c.Restart()
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	total := int(written.Load())
+	require.Greater(t, total, 5000, "the writer must have rotated the file")
+
+	outDir := filepath.Join(dir, "var", "eventlog")
+	var counts map[string]int
+	var torn int
+	c.WaitFor(60*time.Second, func() bool {
+		counts, torn = readDelivered(t, outDir)
+		return len(counts) >= total
+	}, fmt.Sprintf("not every line was delivered (want %d)", total))
+
+	var missing []string
+	dups := 0
+	for i := 0; i < total; i++ {
+		id := fmt.Sprintf("c-%06d", i)
+		switch n := counts[id]; {
+		case n == 0:
+			missing = append(missing, id)
+		case n > 1:
+			dups += n - 1
+		}
+	}
+	t.Logf("crash test: %d lines appended, %d SIGKILLs, %d delivered, %d unique, %d duplicates (%.2f%%), %d missing, %d torn output lines",
+		total, kills, total+dups, len(counts), dups, 100*float64(dups)/float64(total), len(missing), torn)
+	require.Empty(t, missing, "lines never delivered")
+	require.Zero(t, torn, "output lines that are not one JSON object")
+}
+
+// readDelivered counts the track.event_id of every line in the exporter's
+// files (events.jsonl and its rotated backups).
+func readDelivered(t testing.TB, dir string) (counts map[string]int, torn int) {
+	counts = map[string]int{}
+	files, _ := filepath.Glob(filepath.Join(dir, "events.jsonl*"))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(bytes.NewReader(raw))
+		for sc.Scan() {
+			var m struct {
+				Data map[string]any `json:"data"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				torn++
+				continue
+			}
+			id, _ := m.Data["track.event_id"].(string)
+			counts[id]++
+		}
+	}
+	return counts, torn
+}
