@@ -42,6 +42,7 @@ type trackReceiver struct {
 	retryAfter string
 
 	server *http.Server
+	addr   string // the listener's address, known after Start
 	wg     sync.WaitGroup
 }
 
@@ -97,6 +98,7 @@ func (r *trackReceiver) Start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("track receiver: listen on %s: %w", r.cfg.NetAddr.Endpoint, err)
 	}
 	r.server = srv
+	r.addr = ln.Addr().String()
 	r.set.Logger.Info("Track receiver listening for legacy events",
 		zap.String("endpoint", ln.Addr().String()),
 		zap.String("path_prefix", r.cfg.PathPrefix),
