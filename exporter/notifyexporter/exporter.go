@@ -49,11 +49,14 @@ type notifyExporter struct {
 	ev       eventView
 	groupers []*grouper
 
-	store   stateStore
-	saveMu  sync.Mutex
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	store  stateStore
+	saveMu sync.Mutex
+	wake   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	// cancel ends a blocked hand-over to a queue (block_on_overflow, or no
+	// queue at all) when shutting down.
+	cancel  context.CancelFunc
 	started bool
 }
 
@@ -187,8 +190,10 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 		}
 	}
 	e.stop, e.done = make(chan struct{}), make(chan struct{})
+	runCtx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
 	e.started = true
-	go e.run()
+	go e.run(runCtx)
 	e.logger.Info("Notify exporter started",
 		zap.Int("targets", len(e.targets)),
 		zap.Int("restored_groups", restored),
@@ -200,6 +205,7 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 	var errs []error
 	if e.started {
 		close(e.stop)
+		e.cancel()
 		<-e.done
 		e.started = false
 		if err := e.saveState(ctx, true); err != nil {
@@ -285,9 +291,8 @@ func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 }
 
 // run flushes groups when they are due and saves the state.
-func (e *notifyExporter) run() {
+func (e *notifyExporter) run(ctx context.Context) {
 	defer close(e.done)
-	ctx := context.Background()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	save := time.NewTicker(saveInterval)

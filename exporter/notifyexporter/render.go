@@ -76,7 +76,7 @@ func sampleNotifications() []notification {
 		Family: "mcp.circuit_breaker", Service: "agent-runner", SubjectKey: "mcp.server.name", Subject: "filesystem",
 		EventName: "mcp.circuit_breaker.opened", Severity: "ERROR", SeverityNumber: 17, Body: "breaker opened",
 		Count: 2, FirstSeen: t0, LastSeen: t0.Add(time.Second), EventIDs: []string{"01A", "01B"},
-		Links: []string{"http://localhost:8790/#/events/01A", "http://localhost:8790/#/events/01B"},
+		Links:        []string{"http://localhost:8790/#/events/01A", "http://localhost:8790/#/events/01B"},
 		DashboardURL: "http://localhost:8790/#/events/01B", Attributes: map[string]string{"mcp.server.name": "filesystem"}, Time: t0,
 	}
 	r := n
