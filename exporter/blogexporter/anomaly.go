@@ -17,6 +17,7 @@ type categoryRate struct {
 	start   time.Time // start of the open bucket
 	count   int64     // events in the open bucket
 	history []int64   // closed buckets, oldest first, at most BaselineBuckets
+	pending []int64   // anomalous buckets of the current anomaly
 	firing  bool      // the last closed bucket was anomalous
 }
 
@@ -67,14 +68,14 @@ func (d *rateDetector) advance(now time.Time) []anomalyFinding {
 	return out
 }
 
+// close evaluates the open bucket and moves it to the history. Anomalous
+// buckets are held apart while the anomaly lasts, so a storm does not
+// inflate its own baseline; when it lasts BaselineBuckets buckets it becomes
+// the new baseline.
 func (d *rateDetector) close(cat string, c *categoryRate) (anomalyFinding, bool) {
-	defer func() {
+	n := d.cfg.BaselineBuckets
+	if len(c.history) < n {
 		c.history = append(c.history, c.count)
-		if len(c.history) > d.cfg.BaselineBuckets {
-			c.history = c.history[1:]
-		}
-	}()
-	if len(c.history) < d.cfg.BaselineBuckets {
 		return anomalyFinding{}, false
 	}
 	mean, std := meanStd(c.history)
@@ -85,6 +86,16 @@ func (d *rateDetector) close(cat string, c *categoryRate) (anomalyFinding, bool)
 		z >= d.cfg.ZScore
 	wasFiring := c.firing
 	c.firing = f.anomalous
+	if f.anomalous {
+		c.pending = append(c.pending, c.count)
+		if len(c.pending) >= n {
+			c.history = append(c.history[:0], c.pending[len(c.pending)-n:]...)
+			c.pending = c.pending[:0]
+		}
+	} else {
+		c.pending = c.pending[:0]
+		c.history = append(c.history[1:], c.count)
+	}
 	if f.anomalous || wasFiring {
 		return f, true
 	}

@@ -1,0 +1,151 @@
+package blogexporter
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+
+	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// TestLifecycleWithServer goes through the factory and exporterhelper (queue
+// on, as by default): create, start with the HTTP server, consume, read the
+// blog over HTTP, shut down. goleak (TestMain) checks nothing is left.
+func TestLifecycleWithServer(t *testing.T) {
+	dir := t.TempDir()
+	cfg := createDefaultConfig().(*Config)
+	cfg.Directory = dir
+	addr := freeAddr(t)
+	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = addr
+	cfg.Anomaly.Enabled = true
+	require.NoError(t, cfg.Validate())
+
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), logsOf(cbEvent("filesystem", "opened", time.Now(), "l1"))))
+	slug := time.Now().UTC().Format("2006-01-02") + "-filesystem-circuit-breaker-opened"
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(dir, slug+".html"))
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond, "the queued batch is written")
+
+	base := "http://" + addr
+	tests := []struct {
+		method, path string
+		wantStatus   int
+		wantType     string
+		wantBody     string
+	}{
+		{http.MethodGet, "/", 200, "text/html; charset=utf-8", "unitrack system blog"},
+		{http.MethodGet, "/index.html", 200, "text/html; charset=utf-8", slug + ".html"},
+		{http.MethodGet, "/feed.atom", 200, "application/atom+xml; charset=utf-8", "<feed xmlns=\"http://www.w3.org/2005/Atom\">"},
+		{http.MethodGet, "/" + slug + ".html", 200, "text/html; charset=utf-8", "filesystem circuit breaker opened"},
+		{http.MethodGet, "/" + slug + ".md", 200, "text/markdown; charset=utf-8", "group_key: mcp.circuit_breaker|agent-runner|mcp.server.name=filesystem"},
+		{http.MethodHead, "/feed.atom", 200, "application/atom+xml; charset=utf-8", ""},
+		{http.MethodGet, "/../../etc/passwd", 404, "", ""},
+		{http.MethodGet, "/%2e%2e/%2e%2e/etc/passwd", 404, "", ""},
+		{http.MethodGet, "/.digest-state.json", 404, "", ""},
+		{http.MethodGet, "/2026-01-01-missing.html", 404, "", ""},
+		{http.MethodGet, "/sub/" + slug + ".html", 404, "", ""},
+		{http.MethodPost, "/index.html", 405, "", ""},
+		{http.MethodDelete, "/" + slug + ".md", 405, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, base+tt.path, nil)
+			require.NoError(t, err)
+			req.URL.Opaque = tt.path // send the path as written, unclean
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, resp.Body.Close())
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantStatus, resp.StatusCode, "status; body %s", body)
+			if tt.wantType != "" {
+				assert.Equal(t, tt.wantType, resp.Header.Get("Content-Type"))
+				assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+				assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+			}
+			assert.Contains(t, string(body), tt.wantBody)
+			if tt.wantStatus == 405 {
+				assert.Equal(t, "GET, HEAD", resp.Header.Get("Allow"))
+			}
+		})
+	}
+
+	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+func TestShutdownWithoutStart(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+func TestStartFailsOnBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	cfg := testConfig(t.TempDir())
+	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = ln.Addr().String()
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	err = exp.Start(context.Background(), componenttest.NewNopHost())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "server: listen on "+ln.Addr().String())
+	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+func TestStartFailsOnUnusableDirectory(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	cfg := testConfig(filepath.Join(file, "blog"))
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	err = exp.Start(context.Background(), componenttest.NewNopHost())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "create blog directory")
+	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+func TestWriteFailureIsRetriedAndNotDoubled(t *testing.T) {
+	dir := t.TempDir()
+	e := startExporter(t, testConfig(dir), &fakeClock{t: t0})
+	// A directory where the post's Markdown goes makes the rename fail,
+	// for root too.
+	blocker := filepath.Join(dir, "2026-11-28-fs-circuit-breaker-opened.md")
+	require.NoError(t, os.Mkdir(blocker, 0o755))
+	ld := logsOf(cbEvent("fs", "opened", t0, "w1"), cbEvent("fs", "opened", t0.Add(time.Second), "w2"))
+	err := e.pushLogs(context.Background(), ld)
+	require.Error(t, err, "the batch fails")
+	assert.Contains(t, err.Error(), "rename 2026-11-28-fs-circuit-breaker-opened.md")
+	require.NoError(t, os.Remove(blocker))
+	require.NoError(t, e.pushLogs(context.Background(), ld), "the retry succeeds")
+	p := onlyPost(t, dir)
+	assert.Equal(t, int64(2), p.EventCount, "the retried events are not counted twice")
+	tmps, err := filepath.Glob(filepath.Join(dir, tmpPrefix+"*"))
+	require.NoError(t, err)
+	assert.Empty(t, tmps, "a failed write removes its temporary file")
+}
