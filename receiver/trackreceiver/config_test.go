@@ -88,4 +88,3 @@ func TestValidateEmptyEndpoint(t *testing.T) {
 	cfg.NetAddr.Endpoint = ""
 	assert.EqualError(t, cfg.Validate(), "endpoint: must not be empty (e.g. localhost:4320)")
 }
-

@@ -295,4 +295,3 @@ func writeHandlerError(w http.ResponseWriter, _ *http.Request, msg string, statu
 	}
 	writeError(w, status, msg)
 }
-

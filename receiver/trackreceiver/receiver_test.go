@@ -175,8 +175,8 @@ func TestHTTPStatuses(t *testing.T) {
 			wantStatus: 400, wantBody: `{"error":"gzip: invalid header","accepted":0,"rejected":0,"errors":[]}`,
 		},
 		{
-			name: "mixed batch: valid events accepted, invalid ones named",
-			req: request{path: "/v1/legacy/health", body: []byte(`[{"check":"db","status":"healthy"},{"check":"ollama","status":"sick"},{"status":"healthy"},{"check":"x","status":"unhealthy"}]`)},
+			name:       "mixed batch: valid events accepted, invalid ones named",
+			req:        request{path: "/v1/legacy/health", body: []byte(`[{"check":"db","status":"healthy"},{"check":"ollama","status":"sick"},{"status":"healthy"},{"check":"x","status":"unhealthy"}]`)},
 			wantStatus: 200, wantCount: 2,
 			wantBody: `{"accepted":2,"rejected":2,"errors":[` +
 				`{"index":1,"error":"field \"status\": expected one of healthy, degraded, unhealthy, got \"sick\""},` +
@@ -446,7 +446,6 @@ func sumOf(t *testing.T, tel *componenttest.Telemetry, name string) int64 {
 	require.NoError(t, err, name)
 	return sumData(m.Data)
 }
-
 
 func sumData(d any) int64 {
 	var total int64
