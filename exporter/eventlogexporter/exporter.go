@@ -17,6 +17,17 @@ import (
 
 var errNotStarted = errors.New("event log file is not open")
 
+// lineBuf is the encoding buffer of one push, pooled across pushes.
+type lineBuf struct {
+	buf  []byte
+	ends []int
+}
+
+var lineBufs = sync.Pool{New: func() any { return &lineBuf{} }}
+
+// maxPooledBuf keeps one huge batch from pinning its buffer forever.
+const maxPooledBuf = 4 << 20
+
 type eventlogExporter struct {
 	cfg    *Config
 	logger *zap.Logger
@@ -104,7 +115,14 @@ func (e *eventlogExporter) shutdown(context.Context) error {
 // Errors are retryable (exporterhelper retries them); a failed write leaves
 // no partial line behind.
 func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	buf, ends := encodeLogs(nil, nil, ld)
+	lb := lineBufs.Get().(*lineBuf)
+	defer func() {
+		if cap(lb.buf) <= maxPooledBuf {
+			lineBufs.Put(lb)
+		}
+	}()
+	lb.buf, lb.ends = encodeLogs(lb.buf[:0], lb.ends[:0], ld)
+	buf, ends := lb.buf, lb.ends
 	if len(ends) == 0 {
 		return nil
 	}
