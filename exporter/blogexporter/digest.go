@@ -57,19 +57,23 @@ type digestSchedule struct {
 	loc      *time.Location
 }
 
+// at is the boundary on the calendar day of lt (wall-clock time of day, so
+// a DST change does not move it).
+func (s digestSchedule) at(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, int(s.offset/time.Hour), int(s.offset%time.Hour/time.Minute), 0, 0, s.loc)
+}
+
 // next is the first boundary strictly after t.
 func (s digestSchedule) next(t time.Time) time.Time {
 	if s.interval > 0 {
 		return t.Truncate(s.interval).Add(s.interval)
 	}
 	lt := t.In(s.loc)
-	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, s.loc)
-	b := day.Add(s.offset)
-	for !b.After(t) {
-		day = day.AddDate(0, 0, 1)
-		b = day.Add(s.offset)
+	for i := 0; ; i++ {
+		if b := s.at(lt.Year(), lt.Month(), lt.Day()+i); b.After(t) {
+			return b
+		}
 	}
-	return b
 }
 
 // prev is the last boundary at or before t.
@@ -78,13 +82,11 @@ func (s digestSchedule) prev(t time.Time) time.Time {
 		return t.Truncate(s.interval)
 	}
 	lt := t.In(s.loc)
-	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, s.loc)
-	b := day.Add(s.offset)
-	for b.After(t) {
-		day = day.AddDate(0, 0, -1)
-		b = day.Add(s.offset)
+	for i := 0; ; i-- {
+		if b := s.at(lt.Year(), lt.Month(), lt.Day()+i); !b.After(t) {
+			return b
+		}
 	}
-	return b
 }
 
 var severityOrder = []string{"FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "UNSPECIFIED"}
