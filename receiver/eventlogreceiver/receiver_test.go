@@ -292,3 +292,30 @@ func TestShutdownWithoutStart(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, r.Shutdown(t.Context()))
 }
+
+func TestLineNumbersCarryOnAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	host := newStorageHost(t, t.TempDir())
+	path := filepath.Join(dir, "events.jsonl")
+	appendLines(t, path, seqLines("n", 0, 120)...)
+	cfg := testConfig(dir)
+	cfg.Storage = &fileStorageID
+	sink := newIDSink()
+	stop := startReceiver(t, nopSettings(), cfg, sink, host)
+	sink.waitTotal(t, 120)
+	stop()
+
+	appendLines(t, path, seqLines("n", 120, 130)...)
+	appendLines(t, path, "garbage\n") // line 131 of the file
+	appendLines(t, path, seqLines("n", 130, 131)...)
+
+	core, logs := observer.New(zapcore.WarnLevel)
+	set := nopSettings()
+	set.Logger = zap.New(core)
+	startReceiver(t, set, cfg, sink, host)
+	sink.waitTotal(t, 131)
+	warned := logs.FilterMessage("Skipping malformed event log line").All()
+	require.Len(t, warned, 1)
+	assert.Equal(t, int64(131), warned[0].ContextMap()["line"])
+	sink.requireExactly(t, seqIDs("n", 0, 131))
+}
