@@ -53,10 +53,21 @@ func TestStartAtEndSkipsExistingLines(t *testing.T) {
 
 	cfg := testConfig(dir)
 	cfg.StartAt = "end"
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := nopSettings()
+	set.TelemetrySettings = tel.NewTelemetrySettings()
 	sink := newIDSink()
-	startReceiver(t, nopSettings(), cfg, sink, nil)
-	// Let the first poll record the end offset before appending.
-	time.Sleep(10 * cfg.PollInterval)
+	startReceiver(t, set, cfg, sink, nil)
+	// Append only once the first poll opened the file at its end.
+	require.Eventually(t, func() bool {
+		m, err := tel.GetMetric("otelcol_fileconsumer_open_files")
+		if err != nil {
+			return false
+		}
+		dps := m.Data.(metricdata.Sum[int64]).DataPoints
+		return len(dps) == 1 && dps[0].Value >= 1
+	}, 30*time.Second, 10*time.Millisecond)
 	appendLines(t, path, seqLines("new", 0, 5)...)
 	sink.waitTotal(t, 5)
 	sink.requireExactly(t, seqIDs("new", 0, 5))
