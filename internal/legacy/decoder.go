@@ -3,6 +3,7 @@ package legacy
 import (
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -152,7 +153,7 @@ func (e *event) str(slot int, field string) string {
 		e.failField(field, "a string", v)
 		return ""
 	}
-	return stringOf(v)
+	return e.d.stringOf(v)
 }
 
 // reqStr is str for a required field: missing or empty is an error.
@@ -166,7 +167,7 @@ func (e *event) reqStr(slot int, field string) string {
 		e.failField(field, "a non-empty string", v)
 		return ""
 	}
-	s := stringOf(v)
+	s := e.d.stringOf(v)
 	if s == "" {
 		e.errs = append(e.errs, &FieldError{Field: field, Expected: "a non-empty string", Got: `""`})
 	}
@@ -181,7 +182,7 @@ func (e *event) idStr(slot int, field string) string {
 	}
 	switch v.Type() {
 	case fastjson.TypeString:
-		return stringOf(v)
+		return e.d.stringOf(v)
 	case fastjson.TypeNumber:
 		raw := rawNumber(v, &e.d.buf)
 		if isJSONInt(raw) {
@@ -296,6 +297,7 @@ type decoder struct {
 	ev       event
 	buf      []byte
 	removed  bool
+	strs     map[string]string // interned strings, kept while pooled
 }
 
 type resKey struct {
@@ -304,19 +306,42 @@ type resKey struct {
 	hasPID        bool
 }
 
-func newDecoder(sp *spec, observed time.Time) *decoder {
-	d := &decoder{sp: sp, observed: pcommon.NewTimestampFromTime(observed), obsTime: observed, logs: plog.NewLogs()}
+var decoderPool = sync.Pool{New: func() any {
+	d := &decoder{}
 	d.ev.d = d
+	return d
+}}
+
+func newDecoder(sp *spec, observed time.Time) *decoder {
+	d := decoderPool.Get().(*decoder)
+	d.sp = sp
+	d.observed = pcommon.NewTimestampFromTime(observed)
+	d.obsTime = observed
+	d.logs = plog.NewLogs()
+	d.errs = nil
+	d.hasLast, d.removed = false, false
 	return d
 }
 
+// finish returns the results and gives the decoder back to the pool.
 func (d *decoder) finish() (plog.Logs, []EventError, error) {
 	if d.removed {
 		d.logs.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 			return rl.ScopeLogs().At(0).LogRecords().Len() == 0
 		})
 	}
-	return d.logs, d.errs, nil
+	logs, errs := d.logs, d.errs
+	d.release()
+	return logs, errs, nil
+}
+
+// release drops every reference to the output and the parsed body.
+func (d *decoder) release() {
+	d.logs, d.errs, d.lastSL, d.hasLast = plog.Logs{}, nil, plog.ScopeLogs{}, false
+	clear(d.groups)
+	d.ev.reset()
+	d.sp = nil
+	decoderPool.Put(d)
 }
 
 func (d *decoder) event(idx int, v *fastjson.Value) {
@@ -460,7 +485,7 @@ func (d *decoder) emit(e *event) error {
 			if err != nil {
 				return
 			}
-			name := keyString(k)
+			name := d.intern(k)
 			key := name
 			if f.prefix != "" {
 				key = f.prefix + name
@@ -479,7 +504,7 @@ func (d *decoder) emit(e *event) error {
 	}
 	var top pcommon.Slice
 	for _, u := range e.unk {
-		key := keyString(u.key)
+		key := d.intern(u.key)
 		dst, exists := attrs.GetOrPutEmpty(key)
 		if exists {
 			continue
@@ -517,7 +542,7 @@ func (d *decoder) drop(lrs plog.LogRecordSlice, err error) error {
 func (d *decoder) setValue(dst pcommon.Value, v *fastjson.Value) error {
 	switch v.Type() {
 	case fastjson.TypeString:
-		dst.SetStr(stringOf(v))
+		dst.SetStr(d.stringOf(v))
 	case fastjson.TypeNumber:
 		raw := rawNumber(v, &d.buf)
 		i, f, isInt, ok := parseNumber(raw)
@@ -547,7 +572,7 @@ func (d *decoder) setValue(dst pcommon.Value, v *fastjson.Value) error {
 			if err != nil {
 				return
 			}
-			key := keyString(k)
+			key := d.intern(k)
 			if err = d.setValue(m.PutEmpty(key), ev); err != nil {
 				err = prefixField(err, key)
 			}
@@ -625,9 +650,34 @@ func keyString(k []byte) string {
 }
 
 // stringOf is the string value of v with invalid UTF-8 replaced.
-func stringOf(v *fastjson.Value) string {
+func (d *decoder) stringOf(v *fastjson.Value) string {
 	sb, _ := v.StringBytes()
-	return keyString(sb)
+	return d.intern(sb)
+}
+
+const (
+	maxInternLen     = 48
+	maxInternEntries = 4096
+)
+
+// intern returns b as a string, sharing one copy of the short strings that
+// repeat from event to event (keys, categories, server names) so that a batch
+// allocates them once.
+func (d *decoder) intern(b []byte) string {
+	if len(b) > maxInternLen {
+		return keyString(b)
+	}
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	if d.strs == nil {
+		d.strs = make(map[string]string, 64)
+	} else if len(d.strs) >= maxInternEntries {
+		clear(d.strs)
+	}
+	s := keyString(b)
+	d.strs[s] = s
+	return s
 }
 
 func rawNumber(v *fastjson.Value, buf *[]byte) []byte {

@@ -149,17 +149,17 @@ func buildJSONEvent(e *event) {
 		// A line written by AppendJSONEvent carries the record's own track.*
 		// attributes in data; they are the record's, so they win.
 		if v := data.Get(track.AttrSource); v != nil && v.Type() == fastjson.TypeString {
-			e.source = stringOf(v)
+			e.source = e.d.stringOf(v)
 		}
 		if e.eventID == "" {
 			if v := data.Get(track.AttrEventID); v != nil && v.Type() == fastjson.TypeString {
-				e.eventID = stringOf(v)
+				e.eventID = e.d.stringOf(v)
 			}
 		}
 		if v := data.Get(track.AttrCategory); v != nil && v.Type() == fastjson.TypeString {
-			dataCategory = stringOf(v)
+			dataCategory = e.d.stringOf(v)
 		} else if v := data.Get("category"); v != nil && v.Type() == fastjson.TypeString {
-			dataCategory = stringOf(v)
+			dataCategory = e.d.stringOf(v)
 		}
 	}
 	switch {

@@ -150,6 +150,7 @@ func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError,
 		return d.finish()
 	}
 	if bytes.IndexByte(body, '\n') < 0 {
+		d.release()
 		return plog.NewLogs(), nil, fmt.Errorf("%w: %s", ErrNotJSON, shortErr(err))
 	}
 	// NDJSON: one value a line. A line that does not parse is that event's
@@ -179,6 +180,7 @@ func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError,
 		idx++
 	}
 	if parsed == 0 {
+		d.release()
 		return plog.NewLogs(), nil, fmt.Errorf("%w: %s", ErrNotJSON, shortErr(wholeErr))
 	}
 	return d.finish()

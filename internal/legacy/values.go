@@ -197,7 +197,6 @@ func epochNanos(raw []byte) (int64, bool) {
 	for _, c := range intPart {
 		whole = whole*10 + uint64(c-'0')
 	}
-	const maxSec = math.MaxInt64 / 1e9
 	unit, fracDigits := uint64(1e9), 9
 	if whole > 1e12 || (whole == 1e12 && hasNonZero(frac)) {
 		unit, fracDigits = 1e6, 6
@@ -205,7 +204,6 @@ func epochNanos(raw []byte) (int64, bool) {
 	if whole > math.MaxInt64/unit {
 		return 0, false
 	}
-	_ = maxSec
 	var fr uint64
 	for i := 0; i < fracDigits; i++ {
 		fr *= 10
