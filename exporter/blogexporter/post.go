@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html/template"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -58,6 +59,8 @@ type post struct {
 	// body is the Markdown body: kept as sent for legacy posts, generated
 	// from the front matter for the other kinds.
 	body string
+	// html caches the rendered body for the feed; set when the page is written.
+	html template.HTML
 }
 
 // eventRef is one event as a post lists it.

@@ -172,6 +172,7 @@ func renderPage(p *post) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.html = content
 	d := newPageData(p)
 	d.Content = content
 	var buf bytes.Buffer
@@ -252,9 +253,12 @@ func renderFeed(posts []*post, n int) ([]byte, error) {
 		posts = posts[:n]
 	}
 	for _, p := range posts {
-		content, err := markdownHTML(p.body)
-		if err != nil {
-			return nil, err
+		content := p.html
+		if content == "" {
+			var err error
+			if content, err = markdownHTML(p.body); err != nil {
+				return nil, err
+			}
 		}
 		e := atomEntry{
 			ID:        p.ID,
