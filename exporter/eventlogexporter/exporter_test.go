@@ -224,9 +224,9 @@ func TestRotatingFileNeverSplitsLines(t *testing.T) {
 		buf = append(buf, '\n')
 		ends = append(ends, len(buf))
 	}
-	add(strings.Repeat("a", 40)) // 41
-	add(strings.Repeat("b", 40)) // 82
-	add(strings.Repeat("c", 40)) // would be 123 > 100: rotate before it
+	add(strings.Repeat("a", 40))  // 41
+	add(strings.Repeat("b", 40))  // 82
+	add(strings.Repeat("c", 40))  // would be 123 > 100: rotate before it
 	add(strings.Repeat("d", 150)) // longer than max: a file of its own
 	add("e")
 	require.NoError(t, rf.writeLines(buf, ends))
