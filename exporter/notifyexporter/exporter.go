@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,13 @@ const attrTarget = "notify.target"
 // counts changed; state changes that affect who gets paged are written at once.
 const saveInterval = time.Second
 
+// backlogRetry is how often notifications a full queue refused are offered
+// again; maxBacklog bounds them (the oldest are dropped beyond it).
+const (
+	backlogRetry = time.Second
+	maxBacklog   = 1000
+)
+
 // notifyExporter runs the grouping stage in ConsumeLogs and on its own timer,
 // and hands notifications to one inner exporterhelper exporter per target,
 // whose sending queue (persistent with `storage`) and retry deliver them.
@@ -48,6 +56,9 @@ type notifyExporter struct {
 	viewer   viewer
 	ev       eventView
 	groupers []*grouper
+	// backlog holds notifications a queue refused (full), retried every
+	// backlogRetry and persisted with the grouping state.
+	backlog []notification
 
 	store  stateStore
 	saveMu sync.Mutex
@@ -176,8 +187,14 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 		if err != nil {
 			return fmt.Errorf("load grouping state: %w", err)
 		}
+		var backlog []notification
 		e.mu.Lock()
-		restored, err = decodeState(b, e.groupers)
+		restored, backlog, err = decodeState(b, e.groupers)
+		for _, n := range backlog {
+			if _, ok := e.byName[n.Target]; ok {
+				e.backlog = append(e.backlog, n)
+			}
+		}
 		e.mu.Unlock()
 		if err != nil {
 			// A damaged state must not keep notifications from flowing.
@@ -306,6 +323,9 @@ func (e *notifyExporter) run(ctx context.Context) {
 			}
 		}
 		now := e.now()
+		if len(e.backlog) > 0 && (next.IsZero() || next.After(now.Add(backlogRetry))) {
+			next = now.Add(backlogRetry)
+		}
 		e.mu.Unlock()
 		wait := time.Hour
 		if !next.IsZero() {
@@ -333,19 +353,34 @@ func (e *notifyExporter) run(ctx context.Context) {
 func (e *notifyExporter) flushDue(ctx context.Context) {
 	e.mu.Lock()
 	now := e.now()
-	var due []notification
+	due := e.backlog
+	e.backlog = nil
 	for _, gr := range e.groupers {
 		due = append(due, gr.flush(now)...)
 	}
 	e.mu.Unlock()
 	e.recordSuppressed(ctx)
+	var refused []notification
 	for _, n := range due {
 		t := e.byName[n.Target]
 		if err := t.inner.ConsumeLogs(ctx, notificationLogs(n)); err != nil {
-			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedPerm)
-			e.logger.Error("Notification could not be queued; dropped",
+			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
+			e.logger.Warn("Notification could not be queued; will offer it again",
 				zap.String("target", n.Target), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
+			refused = append(refused, n)
 		}
+	}
+	if len(refused) > 0 {
+		e.mu.Lock()
+		e.backlog = append(refused, e.backlog...)
+		if over := len(e.backlog) - maxBacklog; over > 0 {
+			for _, n := range e.backlog[:over] {
+				e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, e.byName[n.Target].attrsFailedPerm)
+			}
+			e.logger.Error("Notification backlog full; oldest dropped", zap.Int("dropped", over))
+			e.backlog = slices.Clone(e.backlog[over:])
+		}
+		e.mu.Unlock()
 	}
 	if err := e.saveState(ctx, true); err != nil {
 		e.logger.Warn("Saving grouping state failed", zap.Error(err))
@@ -369,7 +404,7 @@ func (e *notifyExporter) saveState(ctx context.Context, force bool) error {
 		e.mu.Unlock()
 		return nil
 	}
-	b, err := encodeState(e.groupers)
+	b, err := encodeState(e.groupers, e.backlog)
 	e.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode grouping state: %w", err)

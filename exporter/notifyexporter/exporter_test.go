@@ -423,3 +423,34 @@ func TestNetworkErrorHasNoURL(t *testing.T) {
 	assert.NotContains(t, err.Error(), "/services/")
 	assert.Contains(t, err.Error(), `target "ops": POST failed: `)
 }
+
+// TestFullQueueKeepsNotificationsInBacklog: a queue that refuses (full)
+// does not lose notifications; they are offered again until accepted.
+func TestFullQueueKeepsNotificationsInBacklog(t *testing.T) {
+	env := newTestEnv(t)
+	release := make(chan struct{})
+	srv := newTargetServer(t, func(n int, w http.ResponseWriter) {
+		if n == 0 {
+			<-release
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	cfg := fastConfig(httpTarget("hook", typeWebhook, srv.URL+"/hook"))
+	q := cfg.QueueConfig.Get()
+	q.QueueSize, q.NumConsumers = 1, 1
+	exp := env.start(t, cfg, componenttest.NewNopHost())
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+	require.NoError(t, exp.ConsumeLogs(context.Background(), logsOf(
+		breaker("a", "opened", t0, "1"), breaker("b", "opened", t0, "2"), breaker("c", "opened", t0, "3"))))
+	require.Eventually(t, func() bool {
+		return env.sum(t, "otelcol_notify_notifications_failed", attribute.Bool("permanent", false)) >= 1
+	}, 15*time.Second, 10*time.Millisecond, "the full queue refuses")
+	close(release)
+	reqs := srv.waitFor(t, 3)
+	subjects := map[string]bool{}
+	for _, r := range reqs {
+		subjects[decodeBody(t, r.body)["subject"].(string)] = true
+	}
+	assert.Equal(t, map[string]bool{"a": true, "b": true, "c": true}, subjects)
+	assert.Zero(t, env.sum(t, "otelcol_notify_notifications_failed", attribute.Bool("permanent", true)))
+}

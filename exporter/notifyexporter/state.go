@@ -23,6 +23,8 @@ const (
 type persistedState struct {
 	Version int                 `json:"version"`
 	Targets map[string][]*group `json:"targets"`
+	// Backlog are notifications made but not yet accepted by a queue.
+	Backlog []notification `json:"backlog,omitempty"`
 }
 
 // stateStore keeps the grouping state across restarts.
@@ -91,8 +93,8 @@ func openStateStore(ctx context.Context, cfg *Config, host component.Host, id co
 }
 
 // encodeState snapshots the groupers' state.
-func encodeState(groupers []*grouper) ([]byte, error) {
-	st := persistedState{Version: stateVersion, Targets: make(map[string][]*group, len(groupers))}
+func encodeState(groupers []*grouper, backlog []notification) ([]byte, error) {
+	st := persistedState{Version: stateVersion, Targets: make(map[string][]*group, len(groupers)), Backlog: backlog}
 	for _, gr := range groupers {
 		gs := make([]*group, 0, len(gr.groups))
 		for _, g := range gr.groups {
@@ -105,17 +107,17 @@ func encodeState(groupers []*grouper) ([]byte, error) {
 
 // decodeState restores groups into the groupers of the targets that still
 // exist; groups of removed targets are dropped. It returns how many groups
-// were restored.
-func decodeState(b []byte, groupers []*grouper) (int, error) {
+// were restored and the backlog of unqueued notifications.
+func decodeState(b []byte, groupers []*grouper) (int, []notification, error) {
 	if len(b) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	var st persistedState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return 0, fmt.Errorf("decode grouping state: %w", err)
+		return 0, nil, fmt.Errorf("decode grouping state: %w", err)
 	}
 	if st.Version != stateVersion {
-		return 0, fmt.Errorf("decode grouping state: version %d, want %d", st.Version, stateVersion)
+		return 0, nil, fmt.Errorf("decode grouping state: version %d, want %d", st.Version, stateVersion)
 	}
 	n := 0
 	for _, gr := range groupers {
@@ -133,5 +135,11 @@ func decodeState(b []byte, groupers []*grouper) (int, error) {
 			n++
 		}
 	}
-	return n, nil
+	backlog := st.Backlog[:0]
+	for _, bn := range st.Backlog {
+		if bn.Target != "" && (bn.Status == statusFiring || bn.Status == statusResolved) {
+			backlog = append(backlog, bn)
+		}
+	}
+	return n, backlog, nil
 }
