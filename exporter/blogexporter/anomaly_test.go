@@ -59,7 +59,7 @@ func TestRateDetector(t *testing.T) {
 			// baseline_buckets of them; then they are the baseline.
 			wantAnomalous: []int{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, wantResolved: []int{20}},
 		{name: "after an anomaly the old baseline holds",
-			counts: append(append(flat(10, 2), 50, 50), 2, 2, 60),
+			counts:        append(append(flat(10, 2), 50, 50), 2, 2, 60),
 			wantAnomalous: []int{10, 11, 14}, wantResolved: []int{12}},
 	}
 	for _, tt := range tests {

@@ -499,4 +499,3 @@ func (e *blogExporter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	http.ServeContent(w, r, name, st.ModTime(), f)
 }
-
