@@ -50,7 +50,11 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("directory %q: %w", dir, err)
 	}
-	path := filepath.Join(dir, FileName)
+	// Absolute, because a relative path in a file: URI reads as its authority.
+	path, err := filepath.Abs(filepath.Join(dir, FileName))
+	if err != nil {
+		return nil, fmt.Errorf("directory %q: %w", dir, err)
+	}
 	base := (&url.URL{Scheme: "file", Path: path}).String()
 	common := "_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
 	w, err := sql.Open("sqlite", base+"?_auto_vacuum=INCREMENTAL&_journal_mode=WAL&_txlock=immediate&_pragma=wal_autocheckpoint(8000)&"+common)
