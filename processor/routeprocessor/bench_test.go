@@ -79,6 +79,7 @@ func (f *floorProcessor) decide(lr plog.LogRecord, out sinkSet) {
 		}
 	case track.EventTaskSucceeded:
 		out.add(f.notify)
+		out.add(f.blog)
 	case track.EventAnomalyDetected, track.EventBlogPost:
 		out.add(f.blog)
 	}

@@ -67,7 +67,7 @@ func pipelineEvents() []pipelineEvent {
 		{breakerEvent(10, "closed"), allSinks},
 		{healthEvent(11, "ollama", "healthy", "unhealthy"), allSinks},
 		{healthEvent(12, "ollama", "degraded", "healthy"), withB},
-		{taskEvent(13, "succeeded", 1, 3), withN},
+		{taskEvent(13, "succeeded", 1, 3), allSinks},
 		{taskEvent(14, "failed", 1, 3), withN},
 		{trackEvent(15, "model_loaded", "info", 9, "models", "track_event info"), base},
 		{jsonEvent(16, "task_started", "INFO", 9, "background_tasks", "json_events info"), base},
@@ -76,7 +76,7 @@ func pipelineEvents() []pipelineEvent {
 		{otlpEvent("checkout", "checkout.cart", "cart.updated", plog.SeverityNumberInfo, "otlp info"), base},
 		{otlpEvent("payments", "payments.ledger", "ledger.corrupt", plog.SeverityNumberFatal, "otlp fatal"), allSinks},
 		{otlpEvent("agent-runner", "agent.sdk", "task.succeeded", plog.SeverityNumberInfo, "otlp task recovered",
-			kv{"task.name", "sync"}), withN},
+			kv{"task.name", "sync"}), allSinks},
 		{otlpEvent("agent-runner", "agent.sdk", "mcp.circuit_breaker.opened", plog.SeverityNumberWarn, "otlp breaker opened",
 			kv{"mcp.server.name", "github"}), allSinks},
 		{otlpEvent("web", "web.frontend", "", plog.SeverityNumberWarn, "otlp without event name"), base},
@@ -344,3 +344,31 @@ func (e *captureExporter) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 }
 
 var _ receiver.Factory = otlpreceiver.NewFactory()
+
+// TestOtelcolTableMatchesDefault: the repository's otelcol.yaml, once it has
+// a route processor, must carry exactly the table of testdata/default_table.yaml
+// (and select instances given the same table), so that the promises proven
+// here are the ones the distribution keeps.
+func TestOtelcolTableMatchesDefault(t *testing.T) {
+	if _, err := os.Stat("../../otelcol.yaml"); err != nil {
+		t.Skip("no ../../otelcol.yaml in this checkout")
+	}
+	cm, err := confmaptest.LoadConf("../../otelcol.yaml")
+	require.NoError(t, err)
+	if !cm.IsSet("processors::route") {
+		t.Skip("../../otelcol.yaml has no route processor yet")
+	}
+	want := routeProcessors(t, defaultTableFile)
+	got := routeProcessors(t, "../../otelcol.yaml")
+	for _, id := range append([]string{"route"}, prefixed("route/", sinkNames)...) {
+		assert.Equal(t, want[id], got[id], "otelcol.yaml processors::%s differs from %s", id, defaultTableFile)
+	}
+}
+
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
