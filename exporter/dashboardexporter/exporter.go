@@ -33,8 +33,15 @@ type dashboardExporter struct {
 	wg   sync.WaitGroup
 }
 
+// testHookCreated, when set by a test, sees each exporter created.
+var testHookCreated func(*dashboardExporter)
+
 func newDashboardExporter(cfg *Config, set exporter.Settings) (*dashboardExporter, error) {
-	return &dashboardExporter{cfg: cfg, set: set, logger: set.Logger}, nil
+	e := &dashboardExporter{cfg: cfg, set: set, logger: set.Logger}
+	if testHookCreated != nil {
+		testHookCreated(e)
+	}
+	return e, nil
 }
 
 func (e *dashboardExporter) start(ctx context.Context, host component.Host) error {
