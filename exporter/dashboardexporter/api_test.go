@@ -74,10 +74,10 @@ func TestAPIEventFilters(t *testing.T) {
 		{"since=" + since, []string{"e7", "e6", "e5", "e4", "e3"}},
 		{"since=" + since + "&until=" + fmt.Sprint(t0.Add(4*time.Minute).UnixMilli()), []string{"e4", "e3"}},
 		{"q=ollama", []string{"e6", "e2"}},
-		{"q=refreshModelServices", []string{"e4"}},   // attribute value
-		{"q=KeyError", []string{"e3"}},               // nested in an exception message
-		{"q=ollama&severity=error", []string{"e2"}},  // search and filter together
-		{"q=fail*", []string{"e4", "e3"}},            // prefix
+		{"q=refreshModelServices", []string{"e4"}},  // attribute value
+		{"q=KeyError", []string{"e3"}},              // nested in an exception message
+		{"q=ollama&severity=error", []string{"e2"}}, // search and filter together
+		{"q=fail*", []string{"e4", "e3"}},           // prefix
 		{"q=nothing+like+this", []string{}},
 		{"severity=warn&category=health&service=agent-runner", []string{"e2"}},
 	}

@@ -1,0 +1,309 @@
+package dashboardexporter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+	"github.com/unitrack/unitrack/internal/legacy"
+)
+
+// chromiumPath finds Debian's chromium (or $CHROME_PATH). Without one the
+// browser tests skip locally and fail in CI (CI=true).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed; CI must install it (apt-get install -y chromium)")
+	}
+	t.Skip("chromium not installed; browser tests skipped (they fail instead when CI=true)")
+	return ""
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	require.NoError(t, chromedp.Do(ctx), "start chromium")
+	return ctx
+}
+
+// waitJS polls a JavaScript boolean expression until it is true or the
+// deadline passes; it returns how long that took.
+func waitJS(t *testing.T, ctx context.Context, expr string, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			require.NoError(t, err)
+			require.Failf(t, "timed out", "%q not true within %s", expr, within)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(t, err, "evaluate %s", expr)
+	return v
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	require.NoError(t, err)
+	dir := os.Getenv("TEST_ARTIFACTS")
+	if dir == "" {
+		dir = "test-artifacts"
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	path, _ := filepath.Abs(filepath.Join(dir, name))
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+	t.Logf("screenshot saved to %s (%d bytes)", path, len(png))
+}
+
+const hostile = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`
+
+func rowsWith(text string) string {
+	return fmt.Sprintf(`Array.from(document.querySelectorAll('#rows tr')).some(r => r.textContent.includes(%q))`, text)
+}
+
+func TestBrowserDashboard(t *testing.T) {
+	ctx := newBrowser(t)
+	td := startDashboard(t, t.TempDir(), nil)
+	td.consume(logsOf(fixture...))
+	// One event of the last hour, for the histogram's default window.
+	td.consume(logsOf(ev{id: "now1", name: "agent.step", body: "recent step", sev: "WARN", at: time.Since(t0)}))
+	td.consume(logsOf(ev{id: "x1", name: "agent.output", body: hostile, category: "agent", service: hostile,
+		attrs: map[string]any{"note": hostile}}))
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
+	waitJS(t, ctx, `document.querySelectorAll('#rows tr').length === 9`, 10*time.Second)
+	waitJS(t, ctx, `document.getElementById('live-state').textContent === 'live'`, 10*time.Second)
+	waitJS(t, ctx, `document.getElementById('status-health').textContent.includes('ollama')`, 10*time.Second)
+	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('status-circuit').textContent`), "filesystem")
+	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('status-tasks').textContent`), "nightly_summary")
+	assert.Positive(t, evalJS[int](t, ctx, `document.querySelectorAll('#histogram rect').length`))
+
+	// Live: an event stored now shows up without a reload, within 2 s.
+	td.consume(logsOf(ev{id: "live1", name: "mcp.circuit_breaker.closed", body: "live event zebra-42", sev: "INFO", at: 10 * time.Minute,
+		attrs: map[string]any{"mcp.server.name": "filesystem", "circuit_breaker.state": "closed"}}))
+	took := waitJS(t, ctx, rowsWith("live event zebra-42"), 2*time.Second)
+	t.Logf("live event appeared in the page after %s", took)
+	assert.Equal(t, "live event zebra-42", evalJS[string](t, ctx, `document.querySelector('#rows tr td.msg').textContent`), "newest on top")
+
+	// A reader scrolled down keeps their place when live rows arrive.
+	var batch []ev
+	for i := 0; i < 60; i++ {
+		batch = append(batch, ev{id: fmt.Sprintf("fill%02d", i), name: "agent.step", body: fmt.Sprintf("filler %d", i), at: 11 * time.Minute})
+	}
+	td.consume(logsOf(batch...))
+	waitJS(t, ctx, rowsWith("filler 59"), 5*time.Second)
+	evalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 300, true)`)
+	anchor := evalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
+		return document.elementFromPoint(r.left+20, r.top+60).closest('tr').dataset.eventId})()`)
+	td.consume(logsOf(ev{id: "live2", name: "agent.step", body: "while scrolled", at: 12 * time.Minute}))
+	waitJS(t, ctx, rowsWith("while scrolled"), 5*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	after := evalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
+		return document.elementFromPoint(r.left+20, r.top+60).closest('tr').dataset.eventId})()`)
+	assert.Equal(t, anchor, after, "the row under the reader's eyes stays put")
+	evalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 0, true)`)
+
+	// Hostile fields are text: nothing ran, no element was created from them.
+	assert.True(t, evalJS[bool](t, ctx, rowsWith(hostile)), "the markup is shown as text")
+	assert.Equal(t, "undefined", evalJS[string](t, ctx, `typeof window.__xss`))
+	assert.Equal(t, 0, evalJS[int](t, ctx, `document.querySelectorAll('#rows img, #rows script, #facets img, #f-service img').length`))
+
+	// Filter by severity.
+	evalJS[bool](t, ctx, `(function(){const s=document.getElementById('f-severity'); s.value='error'; s.dispatchEvent(new Event('change')); return true})()`)
+	waitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===5 && r.every(x=>/ERROR|FATAL/.test(x.children[1].textContent))})()`, 5*time.Second)
+	// Live rows respect the filter: an INFO event does not show, an ERROR one does.
+	td.consume(logsOf(ev{id: "live3", name: "agent.step", body: "quiet info", sev: "INFO", at: 13 * time.Minute},
+		ev{id: "live4", name: "agent.crash", body: "loud error", sev: "ERROR", at: 13 * time.Minute}))
+	waitJS(t, ctx, rowsWith("loud error"), 2*time.Second)
+	assert.False(t, evalJS[bool](t, ctx, rowsWith("quiet info")))
+
+	// Full-text search on top of the filter.
+	require.NoError(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-q"), "ollama")))
+	waitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===1 && r[0].dataset.eventId==='e2'})()`, 5*time.Second)
+
+	// Open the detail view by clicking the row.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#rows tr[data-event-id="e2"] td.msg`))))
+	waitJS(t, ctx, `location.hash === '#/events/e2' && !document.getElementById('detail').hidden && document.querySelector('#d-attrs').textContent.includes('health.check')`, 5*time.Second)
+	fields := evalJS[string](t, ctx, `document.getElementById('d-fields').textContent`)
+	assert.Contains(t, fields, "dashboard, eventlog", "track.routes shown")
+	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('d-resource').textContent`), "agent-runner")
+	saveScreenshot(t, ctx, "dashboard-detail.png")
+
+	// The URL other components link to opens the same view directly.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/#/events/x1")))
+	waitJS(t, ctx, `document.getElementById('d-body').textContent === `+jsString(hostile), 5*time.Second)
+	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('d-attrs').textContent`), hostile)
+	assert.Equal(t, 0, evalJS[int](t, ctx, `document.querySelectorAll('#detail img, #detail script').length`))
+	assert.Equal(t, "undefined", evalJS[string](t, ctx, `typeof window.__xss`))
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
+	waitJS(t, ctx, `document.querySelectorAll('#rows tr').length > 10`, 10*time.Second)
+	saveScreenshot(t, ctx, "dashboard.png")
+}
+
+func jsString(s string) string {
+	return fmt.Sprintf("%q", s) // Go quoting is valid JS for these ASCII strings
+}
+
+// TestBrowserTracker: a page that includes /tracker.js and throws produces a
+// stored dashboard.error event. The page's reports go to a loopback handler
+// playing trackreceiver's /v1/legacy/dashboard: it decodes them with the
+// legacy decoder and feeds the exporter.
+func TestBrowserTracker(t *testing.T) {
+	ctx := newBrowser(t)
+	td := startDashboard(t, t.TempDir(), nil)
+
+	received := make(chan string, 20)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/legacy/dashboard", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ld, evErrs, err := legacy.Decode(legacy.Dashboard, body, time.Now())
+		if err != nil || len(evErrs) > 0 {
+			t.Errorf("tracker sent an invalid dashboard event (content type %q): %v %v: %s", r.Header.Get("Content-Type"), err, evErrs, body)
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		if err := td.exp.ConsumeLogs(r.Context(), ld); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		received <- r.Header.Get("Content-Type")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"accepted":1,"rejected":0,"errors":[]}`)
+	})
+	var page *httptest.Server
+	mux.HandleFunc("GET /broken", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "backend down", http.StatusInternalServerError)
+	})
+	mux.HandleFunc("GET /page", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><title>legacy dashboard</title>
+<script src="%s/tracker.js" data-endpoint="%s/v1/legacy/dashboard"></script></head>
+<body><p>legacy page</p>
+<script>
+function refreshModelServices() { return fetch('/broken'); }
+function explode() { throw new Error('boom from the legacy page'); }
+setTimeout(function () { refreshModelServices(); explode(); }, 10);
+setTimeout(function () { explode(); }, 20); // a duplicate: sent once
+</script></body></html>`, td.URL, page.URL)
+	})
+	page = httptest.NewServer(mux)
+	defer page.Close()
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL+"/page")))
+	for i := 0; i < 2; i++ {
+		select {
+		case ct := <-received:
+			assert.True(t, strings.HasPrefix(ct, "text/plain"), "sendBeacon sends text/plain, got %q", ct)
+		case <-time.After(15 * time.Second):
+			t.Fatalf("the tracker sent %d of 2 reports", i)
+		}
+	}
+
+	var p eventsPage
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		td.get("/api/events?source=dashboard", &p)
+		if len(p.Events) >= 2 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.Len(t, p.Events, 2, "one thrown error and one failed fetch (the repeated throw is deduplicated)")
+	var thrown, fetched *store.JSON
+	for i := range p.Events {
+		if strings.Contains(p.Events[i].Body, "boom") {
+			thrown = &p.Events[i]
+		} else {
+			fetched = &p.Events[i]
+		}
+	}
+	require.NotNil(t, thrown)
+	require.NotNil(t, fetched)
+	assert.Equal(t, "dashboard.error", thrown.EventName)
+	assert.Equal(t, "ERROR", SeverityWord(thrown.SeverityNumber))
+	assert.Equal(t, "dashboard", thrown.Category)
+	attrs := attrMap(t, thrown)
+	assert.Equal(t, "explode", attrs["dashboard.action"])
+	assert.Contains(t, attrs["exception.message"], "boom from the legacy page")
+	assert.Contains(t, attrs["exception.stacktrace"], "explode")
+	assert.Equal(t, page.URL+"/page", attrs["url.full"])
+	assert.Contains(t, attrs["user_agent.original"], "Chrome")
+	assert.Len(t, attrs["session.id"], 16)
+
+	assert.Equal(t, "dashboard.error", fetched.EventName)
+	fa := attrMap(t, fetched)
+	assert.Equal(t, "refreshModelServices", fa["dashboard.action"], "the function that called fetch")
+	assert.Contains(t, fetched.Body, "HTTP 500")
+	assert.Contains(t, fetched.Body, "GET /broken")
+	assert.Equal(t, attrs["session.id"], fa["session.id"], "one session per page")
+}
+
+func attrMap(t *testing.T, e *store.JSON) map[string]string {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, jsonUnmarshal(string(e.Attributes), &m))
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
+
+func SeverityWord(n int32) string { return store.SeverityBucket(n) }
