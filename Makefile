@@ -10,7 +10,7 @@ TOOLS        := $(CURDIR)/.tools
 OCB          := $(TOOLS)/builder-$(OCB_VERSION)
 BIN          := $(CURDIR)/bin/otelcol-unitrack
 CONFIG       ?= otelcol.yaml
-FUZZTIME     ?= 3s
+FUZZTIME     ?= 30000x
 TEST_TIMEOUT ?= 25m
 
 # Everything that ends up in the binary: our packages (with embedded assets) and the module files.
@@ -48,6 +48,8 @@ unit-test:
 	$(GO) test -short ./...
 
 # Runs every fuzz target briefly (the seed corpora also run in plain `go test`).
+# A count, not a duration: a short -fuzztime can end in "context deadline exceeded"
+# on a loaded machine while the baseline corpus is still being gathered.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
