@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter"
@@ -189,3 +190,7 @@ func (r *sseReader) next() (sseMessage, error) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+func exportertestSettings(f exporter.Factory) exporter.Settings { return exportertest.NewNopSettings(f.Type()) }
+
+func nopHost() component.Host { return componenttest.NewNopHost() }
