@@ -191,6 +191,8 @@ func (r *sseReader) next() (sseMessage, error) {
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
-func exportertestSettings(f exporter.Factory) exporter.Settings { return exportertest.NewNopSettings(f.Type()) }
+func exportertestSettings(f exporter.Factory) exporter.Settings {
+	return exportertest.NewNopSettings(f.Type())
+}
 
 func nopHost() component.Host { return componenttest.NewNopHost() }
