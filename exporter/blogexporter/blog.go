@@ -123,7 +123,7 @@ func newEvent(lr plog.LogRecord, res pcommon.Resource, now time.Time) event {
 		ref: eventRef{
 			Time:     t.UTC(),
 			Name:     cleanLine(lr.EventName(), maxFieldRunes),
-			Severity: severityLabel(lr.SeverityNumber()),
+			Severity: track.SeverityLabel(lr.SeverityNumber()),
 			Message:  cleanLine(lr.Body().AsString(), maxMessageRunes),
 			ID:       cleanLine(attrString(attrs, track.AttrEventID), maxFieldRunes),
 		},
@@ -151,26 +151,6 @@ func attrString(attrs pcommon.Map, key string) string {
 		return v.AsString()
 	}
 	return ""
-}
-
-// severityLabel is the OTLP short name of a severity number's range.
-func severityLabel(n plog.SeverityNumber) string {
-	switch {
-	case n >= plog.SeverityNumberFatal:
-		return "FATAL"
-	case n >= plog.SeverityNumberError:
-		return "ERROR"
-	case n >= plog.SeverityNumberWarn:
-		return "WARN"
-	case n >= plog.SeverityNumberInfo:
-		return "INFO"
-	case n >= plog.SeverityNumberDebug:
-		return "DEBUG"
-	case n >= plog.SeverityNumberTrace:
-		return "TRACE"
-	default:
-		return "UNSPECIFIED"
-	}
 }
 
 // apply takes one record into the blog. It reports whether the event joined

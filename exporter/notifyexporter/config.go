@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 // Target types.
@@ -200,7 +202,7 @@ func (t *TargetConfig) validate(i int, seen map[string]int) []error {
 		errs = append(errs, fmt.Errorf("%s.type: %q is not one of %s", at, t.Type, targetTypeList))
 	}
 	if _, ok := parseSeverity(t.MinSeverity); !ok {
-		errs = append(errs, fmt.Errorf("%s.min_severity: %q is not a severity word (%s)", at, t.MinSeverity, severityWordList))
+		errs = append(errs, fmt.Errorf("%s.min_severity: %q is not a severity word: expected %s", at, t.MinSeverity, track.SeverityWordsExpected))
 	}
 	if _, err := compileTemplates(t); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", at, err))

@@ -75,7 +75,7 @@ func TestLoadConfig(t *testing.T) {
 				"targets[3].name: \"dup\" is already the name of targets[2]\n" +
 				"targets[3].endpoint: must be an absolute http(s) URL\n" +
 				"targets[3].path: only valid for type file\n" +
-				"targets[3].min_severity: \"loud\" is not a severity word (trace, debug, info, warn, error, fatal)",
+				"targets[3].min_severity: \"loud\" is not a severity word: expected one of trace, debug, info, notice, warn, warning, error, err, critical, crit, fatal, alert, emergency (any case)",
 		},
 		{
 			id:      component.NewIDWithName(metadata.Type, "bad_template"),

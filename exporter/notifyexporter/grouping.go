@@ -370,7 +370,7 @@ func (gr *grouper) notification(g *group, status string, repeat, expired bool, n
 		SubjectKey:     g.SubjectKey,
 		Subject:        g.Subject,
 		EventName:      g.EventName,
-		Severity:       severityName(g.MaxSeverity),
+		Severity:       track.SeverityLabel(g.MaxSeverity),
 		SeverityNumber: int32(g.MaxSeverity),
 		Body:           g.Body,
 		Count:          g.Count,

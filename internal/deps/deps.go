@@ -8,6 +8,7 @@ import (
 	_ "github.com/chromedp/chromedp"
 	_ "github.com/gorilla/feeds"
 	_ "github.com/mmcdole/gofeed"
+	_ "github.com/oklog/ulid/v2"
 	_ "github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension"
 	_ "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	_ "github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
@@ -38,5 +39,4 @@ import (
 	_ "go.uber.org/goleak"
 	_ "golang.org/x/time/rate"
 	_ "modernc.org/sqlite"
-	_ "github.com/oklog/ulid/v2"
 )

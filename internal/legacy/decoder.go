@@ -514,7 +514,7 @@ func (d *decoder) emit(e *event) error {
 		}
 		if d.sp.dataWins {
 			if top == (pcommon.Slice{}) {
-				top = attrs.PutEmptySlice(AttrTopLevel)
+				top = attrs.PutEmptySlice(track.AttrLegacyTopLevel)
 			}
 			top.AppendEmpty().SetStr(key)
 		}

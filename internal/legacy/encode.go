@@ -32,7 +32,7 @@ const defaultJSONEventsService = "agent-runner"
 //	trace_id, span_id  when set
 //
 // plus, at top level, the fields a decoded json_events line had outside the
-// contract (listed in AttrTopLevel). Decoding a json_events line with Decode
+// contract (listed in track.AttrLegacyTopLevel). Decoding a json_events line with Decode
 // and encoding it again gives back the same fields, with the track.*
 // attributes (source, category, event_id) added inside data.
 func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte {
@@ -66,7 +66,7 @@ func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	dst = append(dst, `,"msg":`...)
 	dst = appendString(dst, lr.Body().AsString())
 
-	top, hasTop := attrs.Get(AttrTopLevel)
+	top, hasTop := attrs.Get(track.AttrLegacyTopLevel)
 	var topNames pcommon.Slice
 	if hasTop && top.Type() == pcommon.ValueTypeSlice {
 		topNames = top.Slice()
@@ -88,7 +88,7 @@ func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	dst = append(dst, `,"data":{`...)
 	first := true
 	for k, v := range attrs.All() {
-		if k == track.AttrComponent || k == AttrTopLevel || isTop(k) {
+		if k == track.AttrComponent || k == track.AttrLegacyTopLevel || isTop(k) {
 			continue
 		}
 		if !first {

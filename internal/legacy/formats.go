@@ -79,10 +79,10 @@ func buildTrackEvent(e *event) {
 	if v := e.known[teSeverity]; v != nil {
 		word := e.str(teSeverity, "severity")
 		if v.Type() == fastjson.TypeString {
-			if n, ok := severityOf(word); ok {
+			if n, ok := track.SeverityFromWord(word); ok {
 				e.sevNum, e.sevText = n, word
 			} else {
-				e.failField("severity", severityExpected, v)
+				e.failField("severity", track.SeverityWordsExpected, v)
 			}
 		}
 	}
@@ -127,10 +127,10 @@ func buildJSONEvent(e *event) {
 	if v := e.known[jsLevel]; v != nil {
 		word := e.str(jsLevel, "level")
 		if v.Type() == fastjson.TypeString {
-			if n, ok := severityOf(word); ok {
+			if n, ok := track.SeverityFromWord(word); ok {
 				e.sevNum, e.sevText = n, word
 			} else {
-				e.failField("level", severityExpected, v)
+				e.failField("level", track.SeverityWordsExpected, v)
 			}
 		}
 	}

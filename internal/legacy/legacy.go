@@ -16,13 +16,6 @@ import (
 // ScopeName is the instrumentation scope of every record Decode produces.
 const ScopeName = "github.com/unitrack/unitrack/internal/legacy"
 
-// AttrTopLevel is set only on json_events records whose line had top-level
-// fields outside the contract (ts, level, event, msg, component, data, pid,
-// host, service, event_id, trace_id, span_id). It lists their names so that
-// AppendJSONEvent writes them back at the top level instead of inside data,
-// which keeps a decoded and re-encoded line identical. AppendJSONEvent never
-// writes this attribute itself.
-const AttrTopLevel = "track.legacy.top_level"
 
 // Format is a legacy event format; its value is the track.source attribute.
 type Format string

@@ -227,33 +227,6 @@ func hasNonZero(b []byte) bool {
 	return false
 }
 
-// Severity words of the contract, case-insensitive.
-var severityWords = map[string]plog.SeverityNumber{
-	"trace":     plog.SeverityNumberTrace,
-	"debug":     plog.SeverityNumberDebug,
-	"info":      plog.SeverityNumberInfo,
-	"notice":    plog.SeverityNumberInfo,
-	"warn":      plog.SeverityNumberWarn,
-	"warning":   plog.SeverityNumberWarn,
-	"error":     plog.SeverityNumberError,
-	"err":       plog.SeverityNumberError,
-	"critical":  plog.SeverityNumberFatal,
-	"crit":      plog.SeverityNumberFatal,
-	"fatal":     plog.SeverityNumberFatal,
-	"alert":     plog.SeverityNumberFatal,
-	"emergency": plog.SeverityNumberFatal,
-}
-
-const severityExpected = "one of trace, debug, info, notice, warn, warning, error, err, critical, crit, fatal, alert, emergency (any case)"
-
-func severityOf(word string) (plog.SeverityNumber, bool) {
-	if n, ok := severityWords[word]; ok {
-		return n, true
-	}
-	n, ok := severityWords[strings.ToLower(word)]
-	return n, ok
-}
-
 // LevelWord is the upper-case legacy log level (Python's names) for a
 // severity number: TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL. Unspecified
 // is INFO, the legacy default.

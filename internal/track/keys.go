@@ -18,6 +18,12 @@ const (
 	// AttrRoutes is the sorted, de-duplicated list of sinks the route processor
 	// chose for the record; sink pipelines select on it.
 	AttrRoutes = "track.routes"
+	// AttrLegacyTopLevel is set only on json_events records whose line had
+	// top-level fields outside the contract; it lists their names so that the
+	// json_events encoder writes them back at the top level instead of inside
+	// data, which keeps a decoded and re-encoded line identical. The encoder
+	// never writes this attribute itself.
+	AttrLegacyTopLevel = "track.legacy.top_level"
 )
 
 // SourceOTLP is the AttrSource value given to records that arrived over OTLP
