@@ -197,6 +197,25 @@ func runCollector(t *testing.T, processors map[string]any, input plog.Logs) *cap
 	t.Helper()
 	addr := freeAddr(t)
 	caps := &captured{byID: map[string][]plog.Logs{}}
+	col := newCollector(t, addr, processors, caps)
+
+	runErr := make(chan error, 1)
+	go func() { runErr <- col.Run(context.Background()) }()
+	t.Cleanup(func() {
+		col.Shutdown()
+		require.NoError(t, <-runErr)
+	})
+	require.Eventually(t, func() bool { return col.GetState() == otelcol.StateRunning }, 30*time.Second, 10*time.Millisecond,
+		"collector did not start")
+
+	postOTLP(t, "http://"+addr+"/v1/logs", input)
+	return caps
+}
+
+// newCollector builds the collector: otlp (HTTP on addr) -> route -> forward
+// -> route/<sink> -> capture/<sink> for each sink.
+func newCollector(t *testing.T, addr string, processors map[string]any, caps *captured) *otelcol.Collector {
+	t.Helper()
 
 	exporters := map[string]any{}
 	pipelines := map[string]any{
@@ -241,18 +260,60 @@ func runCollector(t *testing.T, processors map[string]any, input plog.Logs) *cap
 		}},
 	})
 	require.NoError(t, err)
+	return col
+}
 
-	runErr := make(chan error, 1)
-	go func() { runErr <- col.Run(context.Background()) }()
-	t.Cleanup(func() {
-		col.Shutdown()
-		require.NoError(t, <-runErr)
-	})
-	require.Eventually(t, func() bool { return col.GetState() == otelcol.StateRunning }, 30*time.Second, 10*time.Millisecond,
-		"collector did not start")
-
-	postOTLP(t, "http://"+addr+"/v1/logs", input)
-	return caps
+// TestCollectorRefusesBadTable: a bad table stops the collector at start-up
+// with a message naming the route, its sinks and the OTTL error.
+func TestCollectorRefusesBadTable(t *testing.T) {
+	selects := func(table []any) map[string]any {
+		m := map[string]any{}
+		for _, s := range sinkNames {
+			m["route/"+s] = map[string]any{"select": s, "routes": table, "default_sinks": []any{"eventlog"}}
+		}
+		return m
+	}
+	good := []any{map[string]any{"condition": "true", "sinks": []any{"blog", "dashboard", "eventlog", "notify", "observability"}}}
+	bad := []any{
+		good[0],
+		map[string]any{"name": "oops", "condition": `severity_number >= SEVERITY_NUMBER_SOMETIMES`, "sinks": []any{"notify"}},
+	}
+	tests := []struct {
+		name       string
+		processors map[string]any
+		wantErr    []string
+	}{
+		{
+			name: "bad condition",
+			processors: func() map[string]any {
+				m := selects(bad)
+				m["route"] = map[string]any{"routes": bad, "default_sinks": []any{"eventlog"}}
+				return m
+			}(),
+			wantErr: []string{`processors::route`, `routes[1] "oops" (sinks [notify]): condition "severity_number >= SEVERITY_NUMBER_SOMETIMES"`, `enum symbol, SEVERITY_NUMBER_SOMETIMES, not found`},
+		},
+		{
+			name: "select of a sink no route produces",
+			processors: func() map[string]any {
+				m := selects(good)
+				m["route"] = map[string]any{"routes": good, "default_sinks": []any{"eventlog"}}
+				m["route/notify"].(map[string]any)["select"] = "pager"
+				return m
+			}(),
+			wantErr: []string{`processors::route/notify`, `select: no route and no default_sinks can produce sink "pager"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			col := newCollector(t, freeAddr(t), tt.processors, &captured{byID: map[string][]plog.Logs{}})
+			err := col.Run(context.Background())
+			require.Error(t, err)
+			t.Log(err)
+			for _, w := range tt.wantErr {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
 }
 
 // postOTLP sends logs over OTLP/HTTP; the receiver answers after the whole
