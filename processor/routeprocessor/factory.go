@@ -35,6 +35,7 @@ func createLogs(ctx context.Context, set processor.Settings, cfg component.Confi
 	}
 	shutdown := func(context.Context) error {
 		tb.Shutdown()
+		set.Logger.Info("Route processor stopped")
 		return nil
 	}
 

@@ -89,6 +89,11 @@ func (p *tableProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 		}
 	}
 
+	if routeErr != nil {
+		// The same record fails the same way every time: retrying cannot help.
+		// Nothing of a refused batch counts as routed.
+		return ld, consumererror.NewPermanent(routeErr)
+	}
 	for s, n := range perSink {
 		if n > 0 {
 			p.telemetry.ProcessorRouteRecordsRouted.Add(ctx, n, p.sinkAttrs[s])
@@ -96,10 +101,6 @@ func (p *tableProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 	}
 	if unmatched > 0 {
 		p.telemetry.ProcessorRouteRecordsUnmatched.Add(ctx, unmatched)
-	}
-	if routeErr != nil {
-		// The same record fails the same way every time: retrying cannot help.
-		return ld, consumererror.NewPermanent(routeErr)
 	}
 	return ld, nil
 }

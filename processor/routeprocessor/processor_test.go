@@ -204,3 +204,26 @@ func sumBy(t *testing.T, tel *componenttest.Telemetry, name, attr string) map[st
 	}
 	return out
 }
+
+// Under propagate, a refused batch counts its condition error and nothing as
+// routed: none of it went anywhere.
+func TestTelemetryPropagate(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := processortest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+
+	cfg := processorConfig(t, "testdata/error_mode_propagate/config.yaml", "route")
+	next := new(consumertest.LogsSink)
+	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, next)
+	require.NoError(t, err)
+	err = p.ConsumeLogs(context.Background(), errorModeInput())
+	require.Error(t, err)
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Empty(t, next.AllLogs())
+
+	assert.Equal(t, map[string]int64{"many-retries": 1},
+		sumBy(t, tel, "otelcol_processor_route_condition_errors", "route"))
+	_, err = tel.GetMetric("otelcol_processor_route_records_routed")
+	assert.Error(t, err, "nothing of a refused batch counts as routed")
+}
