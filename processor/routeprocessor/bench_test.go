@@ -252,7 +252,7 @@ func BenchmarkSinks(b *testing.B) {
 			selects := make([]*selectProcessor, sinks)
 			for i := range selects {
 				// Spread the selected sinks over the list, last one last.
-				selects[i] = newSelectProcessor(fmt.Sprintf("s%02d", 15-i*16/sinks), tel)
+				selects[i] = newSelectProcessor(fmt.Sprintf("s%02d", 15-i*16/sinks), zap.NewNop(), tel)
 			}
 			// As the forward connector does, each sink pipeline gets its own
 			// copy just before its select instance runs (copying is untimed).

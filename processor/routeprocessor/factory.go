@@ -40,7 +40,7 @@ func createLogs(ctx context.Context, set processor.Settings, cfg component.Confi
 	}
 
 	if c.Select != "" {
-		p := newSelectProcessor(c.Select, tb)
+		p := newSelectProcessor(c.Select, set.Logger, tb)
 		return processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs,
 			processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 			processorhelper.WithStart(func(context.Context, component.Host) error {

@@ -2,6 +2,7 @@ package routeprocessor // import "github.com/unitrack/unitrack/processor/routepr
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
@@ -120,25 +121,38 @@ func (p *tableProcessor) reportFailures(ctx context.Context, res *routeResult) {
 // selectProcessor keeps only the records routed to one sink.
 type selectProcessor struct {
 	sink      string
+	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
 	attrs     metric.AddOption
+	// warnUnrouted makes the first record without track.routes log a
+	// warning: it means the sink pipeline is fed by something other than a
+	// pipeline with the table instance, and everything it gets is dropped.
+	warnUnrouted sync.Once
 }
 
-func newSelectProcessor(sink string, tb *metadata.TelemetryBuilder) *selectProcessor {
+func newSelectProcessor(sink string, logger *zap.Logger, tb *metadata.TelemetryBuilder) *selectProcessor {
 	return &selectProcessor{
 		sink:      sink,
+		logger:    logger,
 		telemetry: tb,
 		attrs:     metric.WithAttributeSet(attribute.NewSet(attribute.String("sink", sink))),
 	}
 }
 
 func (p *selectProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
-	kept, dropped := selectSink(ld, p.sink)
-	if kept > 0 {
-		p.telemetry.ProcessorRouteRecordsKept.Add(ctx, int64(kept), p.attrs)
+	res := selectSink(ld, p.sink)
+	if res.kept > 0 {
+		p.telemetry.ProcessorRouteRecordsKept.Add(ctx, int64(res.kept), p.attrs)
 	}
-	if dropped > 0 {
-		p.telemetry.ProcessorRouteRecordsDropped.Add(ctx, int64(dropped), p.attrs)
+	if res.dropped > 0 {
+		p.telemetry.ProcessorRouteRecordsDropped.Add(ctx, int64(res.dropped), p.attrs)
+	}
+	if res.unrouted > 0 {
+		p.warnUnrouted.Do(func() {
+			p.logger.Warn("Records without track.routes reached a select instance and were dropped; "+
+				"is the route processor (table mode) in the pipeline that feeds this one? (logged once)",
+				zap.String("sink", p.sink), zap.Int("records", res.unrouted))
+		})
 	}
 	if ld.ResourceLogs().Len() == 0 {
 		return ld, processorhelper.ErrSkipProcessingData

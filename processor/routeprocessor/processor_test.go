@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/unitrack/unitrack/internal/track"
 	"github.com/unitrack/unitrack/processor/routeprocessor/internal/metadata"
@@ -226,4 +228,25 @@ func TestTelemetryPropagate(t *testing.T) {
 		sumBy(t, tel, "otelcol_processor_route_condition_errors", "route"))
 	_, err = tel.GetMetric("otelcol_processor_route_records_routed")
 	assert.Error(t, err, "nothing of a refused batch counts as routed")
+}
+
+// A select instance fed records that never went through the table warns
+// once (they are all dropped), not once per batch.
+func TestSelectWarnsOnceAboutUnroutedRecords(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	set := processortest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	cfg := *defaultTableConfig(t)
+	cfg.Select = "notify"
+	next := new(consumertest.LogsSink)
+	p, err := NewFactory().CreateLogs(context.Background(), set, &cfg, next)
+	require.NoError(t, err)
+	for range 3 {
+		require.NoError(t, p.ConsumeLogs(context.Background(), buildLogs(breakerEvent(1, "opened"))))
+	}
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Empty(t, next.AllLogs())
+	require.Equal(t, 1, logs.Len())
+	assert.Contains(t, logs.All()[0].Message, "without track.routes")
+	assert.Equal(t, "notify", logs.All()[0].ContextMap()["sink"])
 }

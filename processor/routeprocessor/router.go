@@ -193,46 +193,58 @@ func (t *table) annotate(attrs pcommon.Map, out sinkSet) {
 	}
 }
 
-// hasRoute reports whether the record's track.routes holds sink. A string
-// value counts as a one-element list; any other type holds nothing.
-func hasRoute(attrs pcommon.Map, sink string) bool {
+// hasRoute reports whether the record's track.routes holds sink, and whether
+// it has a track.routes at all. A string value counts as a one-element list;
+// any other type holds nothing.
+func hasRoute(attrs pcommon.Map, sink string) (has, routed bool) {
 	v, ok := attrs.Get(track.AttrRoutes)
 	if !ok {
-		return false
+		return false, false
 	}
 	switch v.Type() {
 	case pcommon.ValueTypeSlice:
 		sl := v.Slice()
 		for i := 0; i < sl.Len(); i++ {
 			if e := sl.At(i); e.Type() == pcommon.ValueTypeStr && e.Str() == sink {
-				return true
+				return true, true
 			}
 		}
 	case pcommon.ValueTypeStr:
-		return v.Str() == sink
+		return v.Str() == sink, true
 	}
-	return false
+	return false, true
+}
+
+// selectResult counts what selectSink did.
+type selectResult struct {
+	kept, dropped int
+	// unrouted are the dropped records that had no track.routes at all.
+	unrouted int
 }
 
 // selectSink removes every record whose track.routes does not hold sink, and
-// the resource and scope containers left empty. It returns how many records
-// it kept and dropped.
-func selectSink(ld plog.Logs, sink string) (kept, dropped int) {
+// the resource and scope containers left empty.
+func selectSink(ld plog.Logs, sink string) selectResult {
+	var res selectResult
 	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				if hasRoute(lr.Attributes(), sink) {
-					kept++
+				has, routed := hasRoute(lr.Attributes(), sink)
+				if has {
+					res.kept++
 					return false
 				}
-				dropped++
+				res.dropped++
+				if !routed {
+					res.unrouted++
+				}
 				return true
 			})
 			return sl.LogRecords().Len() == 0
 		})
 		return rl.ScopeLogs().Len() == 0
 	})
-	return kept, dropped
+	return res
 }
 
 // sortedUnique returns the sorted set of names.
