@@ -33,15 +33,10 @@ var allSinks = []string{"blog", "dashboard", "eventlog", "notify", "observabilit
 // event log file, an OTLP backend standing in for observability, the notify
 // inbox and the blog directory.
 func TestDefaultConfigKeepsThePromises(t *testing.T) {
-	root := testbin.RepoRoot(t)
-	cfg, err := os.ReadFile(filepath.Join(root, "otelcol.yaml"))
-	require.NoError(t, err)
-
 	obs := testbin.NewOTLPSink(t)
-	health, trk, otlpHTTP, otlpGRPC, dash, metrics := testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t)
 	// The overlay only points observability at a test backend and shortens
 	// notify's group_wait; routing and every other sink are the default.
-	overlay := fmt.Sprintf(`
+	d := startDefault(t, fmt.Sprintf(`
 exporters:
   otlphttp/observability:
     endpoint: %s
@@ -53,19 +48,8 @@ service:
   pipelines:
     logs/observability:
       exporters: [otlphttp/observability]
-`, obs.URL)
-	col := testbin.Start(t, string(cfg),
-		testbin.WithOverlay(overlay),
-		testbin.WithHealthPort(health),
-		testbin.WithEnv(
-			fmt.Sprintf("UNITRACK_HEALTH_ENDPOINT=127.0.0.1:%d", health),
-			fmt.Sprintf("UNITRACK_TRACK_ENDPOINT=127.0.0.1:%d", trk),
-			fmt.Sprintf("UNITRACK_OTLP_HTTP_ENDPOINT=127.0.0.1:%d", otlpHTTP),
-			fmt.Sprintf("UNITRACK_OTLP_GRPC_ENDPOINT=127.0.0.1:%d", otlpGRPC),
-			fmt.Sprintf("UNITRACK_DASHBOARD_ENDPOINT=127.0.0.1:%d", dash),
-			fmt.Sprintf("UNITRACK_METRICS_PORT=%d", metrics),
-		))
-	dir := col.Dir()
+`, obs.URL))
+	col, dir, trk, otlpHTTP, dash := d.col, d.col.Dir(), d.track, d.otlpHTTP, d.dashboard
 
 	// Which sinks each event must reach under the default routing table.
 	want := map[string][]string{ // EventName -> sinks
