@@ -35,9 +35,16 @@ type Filter struct {
 // ErrNotFound is returned by Get for an unknown event id.
 var ErrNotFound = errors.New("event not found")
 
-const eventCols = `e.id, e.event_id, e.time_ns, e.observed_ns, e.severity_number, e.severity_text, e.event_name,
-	e.category, e.source, e.service, e.body, e.body_json, e.trace_id, e.span_id, e.flags, e.routes, e.scope,
-	e.scope_version, e.attributes, e.resource`
+// eventCols are read from events e (the narrow, filterable columns) and
+// event_data d (the rest), joined on the row id.
+const eventCols = `e.id, e.event_id, e.time_ns, d.observed_ns, e.severity_number, d.severity_text, e.event_name,
+	e.category, e.source, e.service, d.body, d.body_json, e.trace_id, e.span_id, d.flags, d.routes, d.scope,
+	d.scope_version, d.attributes, d.resource`
+
+// withData joins event_data after events e; CROSS JOIN keeps events the
+// outer loop, so filters run over the narrow table and only the rows that
+// pass are looked up in the wide one.
+const withData = " CROSS JOIN event_data d ON d.id = e.id"
 
 func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
 	var ev Event
@@ -134,12 +141,16 @@ func (f *Filter) where(args []any) (string, []any) {
 }
 
 // from is the FROM ... WHERE part for f, driving from the full-text index
-// (newest rowid first) when f has a text query.
-func (f *Filter) from() (string, []any, bool) {
+// (newest rowid first) when f has a text query; data joins event_data d.
+func (f *Filter) from(data ...bool) (string, []any, bool) {
+	join := ""
+	if len(data) > 0 && data[0] {
+		join = withData
+	}
 	fts := FTSQuery(f.Text)
 	if fts == "" {
 		w, args := f.where(nil)
-		return " FROM events e" + w, args, false
+		return " FROM events e" + join + w, args, false
 	}
 	w, args := f.where([]any{fts})
 	if w == "" {
@@ -147,7 +158,7 @@ func (f *Filter) from() (string, []any, bool) {
 	} else {
 		w = " WHERE events_fts MATCH ? AND " + strings.TrimPrefix(w, " WHERE ")
 	}
-	return " FROM events_fts CROSS JOIN events e ON e.id = events_fts.rowid" + w, args, true
+	return " FROM events_fts CROSS JOIN events e ON e.id = events_fts.rowid" + join + w, args, true
 }
 
 // Query returns up to limit events matching f, newest (highest id) first,
@@ -156,7 +167,7 @@ func (s *Store) Query(ctx context.Context, f Filter, limit int) ([]Event, int64,
 	if limit <= 0 {
 		limit = 100
 	}
-	from, args, fts := f.from()
+	from, args, fts := f.from(true)
 	order := " ORDER BY e.id DESC"
 	if fts {
 		order = " ORDER BY events_fts.rowid DESC"
@@ -189,7 +200,7 @@ func (s *Store) Query(ctx context.Context, f Filter, limit int) ([]Event, int64,
 
 // Get returns the event with the given event id.
 func (s *Store) Get(ctx context.Context, eventID string) (Event, error) {
-	ev, err := scanEvent(s.r.QueryRowContext(ctx, "SELECT "+eventCols+" FROM events e WHERE e.event_id = ?", eventID))
+	ev, err := scanEvent(s.r.QueryRowContext(ctx, "SELECT "+eventCols+" FROM events e"+withData+" WHERE e.event_id = ?", eventID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ev, ErrNotFound
 	}
@@ -205,7 +216,7 @@ func (s *Store) Each(ctx context.Context, f Filter, fn func(*Event) error) error
 	f.BeforeID = 0
 	const page = 1000
 	for {
-		from, args, fts := f.from()
+		from, args, fts := f.from(true)
 		order := " ORDER BY e.id ASC"
 		if fts {
 			order = " ORDER BY events_fts.rowid ASC"
@@ -424,8 +435,8 @@ func (s *Store) Status(ctx context.Context) ([]StatusEntry, error) {
 // TaskFailures are the newest task.failed events that were final (no retry
 // left, or task.final absent).
 func (s *Store) TaskFailures(ctx context.Context, limit int) ([]JSON, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events e WHERE e.event_name = 'task.failed'
-		AND coalesce(json_extract(e.attributes, '$."task.final"'), 1) = 1 ORDER BY e.id DESC LIMIT ?`, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events e`+withData+` WHERE e.event_name = 'task.failed'
+		AND coalesce(json_extract(d.attributes, '$."task.final"'), 1) = 1 ORDER BY e.id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("task failures: %w", err)
 	}

@@ -56,7 +56,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("directory %q: %w", dir, err)
 	}
 	base := (&url.URL{Scheme: "file", Path: path}).String()
-	common := "_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+	common := "_pragma=busy_timeout(10000)&_pragma=mmap_size(2147483648)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
 	w, err := sql.Open("sqlite", base+"?_auto_vacuum=INCREMENTAL&_journal_mode=WAL&_txlock=immediate&_pragma=wal_autocheckpoint(8000)&"+common)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -102,22 +102,27 @@ func (s *Store) Close() error {
 // migrations bring the schema from version i to i+1; PRAGMA user_version
 // holds the version a database is at.
 var migrations = []string{
-	// 1: events, their filter indexes, the full-text index and the status board.
+	// 1: events (the narrow, indexed columns filters scan), event_data (the
+	// rest, read only for rows that are shown), the full-text index and the
+	// status board.
 	`CREATE TABLE events (
 		id INTEGER PRIMARY KEY,
 		event_id TEXT NOT NULL,
 		time_ns INTEGER NOT NULL,
-		observed_ns INTEGER NOT NULL DEFAULT 0,
 		severity_number INTEGER NOT NULL DEFAULT 0,
-		severity_text TEXT NOT NULL DEFAULT '',
 		event_name TEXT NOT NULL DEFAULT '',
 		category TEXT NOT NULL DEFAULT '',
 		source TEXT NOT NULL DEFAULT '',
 		service TEXT NOT NULL DEFAULT '',
+		trace_id TEXT NOT NULL DEFAULT '',
+		span_id TEXT NOT NULL DEFAULT ''
+	);
+	CREATE TABLE event_data (
+		id INTEGER PRIMARY KEY,
+		observed_ns INTEGER NOT NULL DEFAULT 0,
+		severity_text TEXT NOT NULL DEFAULT '',
 		body TEXT NOT NULL DEFAULT '',
 		body_json TEXT NOT NULL DEFAULT '',
-		trace_id TEXT NOT NULL DEFAULT '',
-		span_id TEXT NOT NULL DEFAULT '',
 		flags INTEGER NOT NULL DEFAULT 0,
 		routes TEXT NOT NULL DEFAULT '',
 		scope TEXT NOT NULL DEFAULT '',
@@ -133,7 +138,8 @@ var migrations = []string{
 	CREATE INDEX events_event_name ON events(event_name);
 	CREATE INDEX events_trace_id ON events(trace_id) WHERE trace_id != '';
 	CREATE VIRTUAL TABLE events_fts USING fts5(body, attrs, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
-	CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+	CREATE TRIGGER events_delete AFTER DELETE ON events BEGIN
+		DELETE FROM event_data WHERE id = old.id;
 		DELETE FROM events_fts WHERE rowid = old.id;
 	END;
 	CREATE TABLE status (
@@ -181,13 +187,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-const insertCols = `event_id, time_ns, observed_ns, severity_number, severity_text,
-	event_name, category, source, service, body, body_json, trace_id, span_id, flags, routes, scope, scope_version,
-	attributes, resource`
+const insertCols = `event_id, time_ns, severity_number, event_name, category, source, service, trace_id, span_id`
 
-// insertChunk rows go in one multi-row INSERT (19 parameters a row, well
+const dataCols = `id, observed_ns, severity_text, body, body_json, flags, routes, scope, scope_version, attributes, resource`
+
+// insertChunk rows go in one multi-row INSERT (at most 11 parameters a row, well
 // under SQLite's parameter limit); fewer statements is most of the speed.
-const insertChunk = 64
+const insertChunk = 100
 
 func insertSQL(rows int) string {
 	var b strings.Builder
@@ -196,10 +202,17 @@ func insertSQL(rows int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?)")
 	}
 	b.WriteString(" RETURNING id, event_id")
 	return b.String()
+}
+
+// ftsChunk full-text rows (3 parameters each) go in one statement.
+const ftsChunk = 2000
+
+func dataSQL(rows int) string {
+	return "INSERT INTO event_data (" + dataCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)" + strings.Repeat(",(?,?,?,?,?,?,?,?,?,?,?)", rows-1)
 }
 
 func ftsSQL(rows int) string {
@@ -243,17 +256,17 @@ func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
 	}()
 	stored := make([]Event, 0, len(events))
 	var st statusUpdates
-	args := make([]any, 0, insertChunk*19)
+	args := make([]any, 0, insertChunk*11)
+	dargs := make([]any, 0, insertChunk*11)
+	ftsArgs := make([]any, 0, len(events)*3)
 	ids := make(map[string]int64, insertChunk)
 	for lo := 0; lo < len(events); lo += insertChunk {
 		chunk := events[lo:min(lo+insertChunk, len(events))]
 		args = args[:0]
 		for i := range chunk {
 			ev := &chunk[i]
-			args = append(args, ev.EventID, ev.TimeUnixNano, ev.ObservedUnixNano, ev.SeverityNumber,
-				ev.SeverityText, ev.EventName, ev.Category, ev.Source, ev.Service, ev.Body, ev.BodyJSON,
-				ev.TraceID, ev.SpanID, int64(ev.Flags), strings.Join(ev.Routes, ","), ev.Scope, ev.ScopeVersion,
-				ev.Attributes, ev.Resource)
+			args = append(args, ev.EventID, ev.TimeUnixNano, ev.SeverityNumber, ev.EventName, ev.Category,
+				ev.Source, ev.Service, ev.TraceID, ev.SpanID)
 		}
 		ins, err := prep(insertSQL(len(chunk)))
 		if err != nil {
@@ -279,6 +292,7 @@ func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
 			return nil, fmt.Errorf("insert events: %w", err)
 		}
 		args = args[:0]
+		dargs = dargs[:0]
 		n := 0
 		for i := range chunk {
 			ev := &chunk[i]
@@ -289,6 +303,8 @@ func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
 			delete(ids, ev.EventID) // a repeat within the chunk is not stored twice
 			ev.ID = id
 			args = append(args, id, ev.Body, ev.text)
+			dargs = append(dargs, id, ev.ObservedUnixNano, ev.SeverityText, ev.Body, ev.BodyJSON, int64(ev.Flags),
+				strings.Join(ev.Routes, ","), ev.Scope, ev.ScopeVersion, ev.Attributes, ev.Resource)
 			st.add(ev)
 			stored = append(stored, *ev)
 			n++
@@ -296,11 +312,25 @@ func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
 		if n == 0 {
 			continue
 		}
-		fts, err := prep(ftsSQL(n))
+		data, err := prep(dataSQL(n))
+		if err != nil {
+			return nil, fmt.Errorf("prepare data insert: %w", err)
+		}
+		if _, err := data.ExecContext(ctx, dargs...); err != nil {
+			return nil, fmt.Errorf("insert event data: %w", err)
+		}
+		ftsArgs = append(ftsArgs, args...)
+	}
+	// All full-text rows go in as few statements as possible: FTS5 flushes
+	// its pending terms to a new segment at every statement, and small
+	// segments cost merges later.
+	for lo := 0; lo < len(ftsArgs); lo += ftsChunk * 3 {
+		part := ftsArgs[lo:min(lo+ftsChunk*3, len(ftsArgs))]
+		fts, err := prep(ftsSQL(len(part) / 3))
 		if err != nil {
 			return nil, fmt.Errorf("prepare fts insert: %w", err)
 		}
-		if _, err := fts.ExecContext(ctx, args...); err != nil {
+		if _, err := fts.ExecContext(ctx, part...); err != nil {
 			return nil, fmt.Errorf("index events: %w", err)
 		}
 	}
