@@ -61,10 +61,10 @@ func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
 }
 
 // FTSQuery turns what a user typed into an FTS5 query: each word becomes a
-// quoted phrase (so operators and punctuation are taken literally) and a
-// trailing * makes it a prefix query. It returns "" when nothing is left.
+// quoted phrase (so operators and punctuation are taken literally), text in
+// double quotes stays one phrase, and a trailing * makes a word a prefix
+// query. Every part must match. It returns "" when nothing is searchable.
 func FTSQuery(text string) string {
-	var parts []string
 	// NUL ends a string for SQLite's FTS5 parser; no control character is
 	// searchable anyway.
 	text = strings.Map(func(r rune) rune {
@@ -73,17 +73,40 @@ func FTSQuery(text string) string {
 		}
 		return r
 	}, text)
-	for _, w := range strings.FieldsFunc(text, unicode.IsSpace) {
-		prefix := strings.HasSuffix(w, "*")
-		w = strings.Trim(w, "*\"")
+	var parts []string
+	add := func(w string, prefix bool) {
+		w = strings.TrimSpace(strings.ReplaceAll(w, `"`, " "))
 		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {
-			continue
+			return
 		}
-		p := `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+		p := `"` + w + `"`
 		if prefix {
 			p += "*"
 		}
 		parts = append(parts, p)
+	}
+	for text != "" {
+		text = strings.TrimLeftFunc(text, unicode.IsSpace)
+		if text == "" {
+			break
+		}
+		if text[0] == '"' {
+			if end := strings.IndexByte(text[1:], '"'); end >= 0 {
+				add(text[1:1+end], false)
+				text = text[end+2:]
+				continue
+			}
+			text = text[1:] // an unmatched quote is ignored
+			continue
+		}
+		end := strings.IndexFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '"' })
+		if end < 0 {
+			end = len(text)
+		}
+		w := text[:end]
+		text = text[end:]
+		prefix := strings.HasSuffix(w, "*")
+		add(strings.Trim(w, "*"), prefix)
 	}
 	return strings.Join(parts, " AND ")
 }
@@ -474,9 +497,10 @@ func (f *Filter) Match(ev *Event) bool {
 	}
 	if FTSQuery(f.Text) != "" {
 		hay := strings.ToLower(ev.Body + " " + ev.text + " " + ev.Attributes)
-		for _, w := range strings.Fields(strings.ToLower(f.Text)) {
-			w = strings.Trim(w, "*\"")
-			if w != "" && !strings.Contains(hay, w) {
+		for _, p := range strings.Split(FTSQuery(strings.ToLower(f.Text)), " AND ") {
+			p = strings.TrimSuffix(strings.TrimSuffix(p, "*"), `"`)
+			p = strings.TrimPrefix(p, `"`)
+			if p != "" && !strings.Contains(hay, p) {
 				return false
 			}
 		}

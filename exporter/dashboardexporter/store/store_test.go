@@ -182,7 +182,10 @@ func TestFullTextSearch(t *testing.T) {
 		{q: "ZANZ*", ids: []string{"special"}},                               // prefix, case-insensitive
 		{q: `AND OR NOT "quotes" (parens) col:on`, ids: []string{"special"}}, // operators are words
 		{q: "zanzibar nothere", ids: nil},
-		{q: `"`, want: -1}, // nothing searchable: no text filter
+		{q: `"body with"`, ids: []string{"special"}}, // a phrase
+		{q: `"with body"`, ids: nil},                 // words in another order
+		{q: `"quotes AND`, ids: []string{"special"}}, // unmatched quote
+		{q: `"`, want: -1},                           // nothing searchable: no text filter
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
@@ -498,9 +501,12 @@ func TestFTSQuery(t *testing.T) {
 		{"timeout", `"timeout"`},
 		{"a b", `"a" AND "b"`},
 		{`say "hi"`, `"say" AND "hi"`},
+		{`"e2e boom in" legacy`, `"e2e boom in" AND "legacy"`},
+		{`"unterminated phrase`, `"unterminated" AND "phrase"`},
+		{`a"b`, `"a" AND "b"`},
 		{"time*", `"time"*`},
 		{"AND OR NOT", `"AND" AND "OR" AND "NOT"`},
-		{`x"y`, `"x""y"`},
+		{`x"y`, `"x" AND "y"`},
 		{"- * ( )", ""},
 		{"col:on", `"col:on"`},
 	}
