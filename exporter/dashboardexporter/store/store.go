@@ -138,6 +138,7 @@ var migrations = []string{
 	CREATE INDEX events_event_name ON events(event_name);
 	CREATE INDEX events_trace_id ON events(trace_id) WHERE trace_id != '';
 	CREATE VIRTUAL TABLE events_fts USING fts5(body, attrs, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+	INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 8);
 	CREATE TRIGGER events_delete AFTER DELETE ON events BEGIN
 		DELETE FROM event_data WHERE id = old.id;
 		DELETE FROM events_fts WHERE rowid = old.id;
@@ -193,7 +194,7 @@ const dataCols = `id, observed_ns, severity_text, body, body_json, flags, routes
 
 // insertChunk rows go in one multi-row INSERT (at most 11 parameters a row, well
 // under SQLite's parameter limit); fewer statements is most of the speed.
-const insertChunk = 100
+const insertChunk = 250
 
 func insertSQL(rows int) string {
 	var b strings.Builder
