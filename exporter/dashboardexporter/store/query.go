@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -331,49 +333,29 @@ func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, err
 		{"service", "e.service", func(g *Filter) { g.Services = nil }},
 		{"event_name", "e.event_name", func(g *Filter) { g.EventNames = nil }},
 	}
+	// Dimensions without a filter of their own share the base filter: one
+	// pass counts them all. A filtered dimension is counted with its own
+	// filter left out.
+	type dim = struct {
+		name, col string
+		clear     func(*Filter)
+	}
+	var shared []dim
 	for _, d := range dims {
 		g := f
 		d.clear(&g)
-		from, args, fts := g.from()
-		order := "e.id"
-		if fts {
-			order = "events_fts.rowid"
+		if filterEqual(&g, &f) {
+			shared = append(shared, d)
+			continue
 		}
-		q := "SELECT v, count(*) AS n FROM (SELECT " + d.col + " AS v" + from + " ORDER BY " + order +
-			" DESC LIMIT " + strconv.Itoa(FacetSample) + ") GROUP BY v ORDER BY n DESC, v LIMIT 50"
-		rows, err := s.r.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, fmt.Errorf("facet %s: %w", d.name, err)
+		if err := s.facets(ctx, st, g, []dim{d}); err != nil {
+			return nil, err
 		}
-		counts := []FacetCount{}
-		bySev := map[string]int64{}
-		for rows.Next() {
-			var v sql.RawBytes
-			var n int64
-			if err := rows.Scan(&v, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("facet %s: %w", d.name, err)
-			}
-			if d.name == "severity" {
-				sn, _ := strconv.Atoi(string(v))
-				bySev[SeverityBucket(int32(sn))] += n
-				continue
-			}
-			counts = append(counts, FacetCount{Value: string(v), Count: n})
+	}
+	if len(shared) > 0 {
+		if err := s.facets(ctx, st, f, shared); err != nil {
+			return nil, err
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("facet %s: %w", d.name, err)
-		}
-		if d.name == "severity" {
-			for _, b := range severityBuckets {
-				if n := bySev[b]; n > 0 {
-					counts = append(counts, FacetCount{Value: b, Count: n})
-				}
-			}
-		}
-		st.Facets[d.name] = counts
 	}
 
 	// Histogram: per minute, widened so a long range keeps <= 240 slots.
@@ -390,13 +372,33 @@ func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, err
 		width *= 2
 	}
 	st.BucketSeconds = width / int64(time.Second)
-	from, args, _ := h.from()
-	q := "SELECT e.time_ns / ? AS slot, e.severity_number, count(*)" + from + " GROUP BY slot, e.severity_number ORDER BY slot"
-	rows, err := s.r.QueryContext(ctx, q, append([]any{width}, args...)...)
+	slots := map[int64]map[string]int64{}
+	add := func(slot int64, sev int32, n int64) {
+		m := slots[slot]
+		if m == nil {
+			m = map[string]int64{}
+			slots[slot] = m
+		}
+		m[SeverityBucket(sev)] += n
+	}
+	var q string
+	var args []any
+	if h.onlyTime() {
+		// Whole minutes from the per-minute counts; a slot is a whole
+		// number of minutes, so only the range's first and last minute
+		// may count a little more than the exact range.
+		q = "SELECT minute * ? / ?, severity_number, sum(n) FROM minute_counts WHERE minute >= ? AND minute <= ? GROUP BY 1, 2"
+		args = []any{nsPerMinute, width, h.SinceNs / nsPerMinute, (h.UntilNs - 1) / nsPerMinute}
+	} else {
+		var from string
+		from, args, _ = h.from()
+		q = "SELECT e.time_ns / ? AS slot, e.severity_number, count(*)" + from + " GROUP BY slot, e.severity_number"
+		args = append([]any{width}, args...)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("histogram: %w", err)
 	}
-	slots := map[int64]map[string]int64{}
 	for rows.Next() {
 		var slot, n int64
 		var sev int32
@@ -404,12 +406,9 @@ func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, err
 			rows.Close()
 			return nil, fmt.Errorf("histogram: %w", err)
 		}
-		m := slots[slot]
-		if m == nil {
-			m = map[string]int64{}
-			slots[slot] = m
+		if n > 0 {
+			add(slot, sev, n)
 		}
-		m[SeverityBucket(sev)] += n
 	}
 	err = rows.Err()
 	rows.Close()
@@ -431,6 +430,97 @@ func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, err
 		return nil, err
 	}
 	return st, nil
+}
+
+// onlyTime reports whether f filters on nothing but the time range.
+func (f *Filter) onlyTime() bool {
+	return f.SeverityMin == 0 && len(f.Categories) == 0 && len(f.Sources) == 0 && len(f.Services) == 0 &&
+		len(f.EventNames) == 0 && f.TraceID == "" && FTSQuery(f.Text) == "" && f.BeforeID == 0 && f.AfterID == 0
+}
+
+func filterEqual(a, b *Filter) bool {
+	return a.SeverityMin == b.SeverityMin && slices.Equal(a.Categories, b.Categories) &&
+		slices.Equal(a.Sources, b.Sources) && slices.Equal(a.Services, b.Services) &&
+		slices.Equal(a.EventNames, b.EventNames)
+}
+
+// facets counts the values of dims over the newest FacetSample events
+// matching f, in one pass.
+func (s *Store) facets(ctx context.Context, st *Stats, f Filter, dims []struct {
+	name, col string
+	clear     func(*Filter)
+}) error {
+	from, args, fts := f.from()
+	order := "e.id"
+	if fts {
+		order = "events_fts.rowid"
+	}
+	inner := make([]string, len(dims))
+	outer := make([]string, len(dims))
+	for i, d := range dims {
+		outer[i] = "c" + strconv.Itoa(i)
+		inner[i] = d.col + " AS " + outer[i]
+	}
+	list := strings.Join(outer, ", ")
+	q := "SELECT " + list + ", count(*) FROM (SELECT " + strings.Join(inner, ", ") + from + " ORDER BY " + order +
+		" DESC LIMIT " + strconv.Itoa(FacetSample) + ") GROUP BY " + list
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("facets: %w", err)
+	}
+	defer rows.Close()
+	counts := make([]map[string]int64, len(dims))
+	for i := range counts {
+		counts[i] = map[string]int64{}
+	}
+	vals := make([]sql.RawBytes, len(dims))
+	dest := make([]any, len(dims)+1)
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	var n int64
+	dest[len(dims)] = &n
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("facets: %w", err)
+		}
+		for i, d := range dims {
+			v := string(vals[i])
+			if d.name == "severity" {
+				sn, _ := strconv.Atoi(v)
+				v = SeverityBucket(int32(sn))
+			}
+			counts[i][v] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("facets: %w", err)
+	}
+	for i, d := range dims {
+		out := []FacetCount{}
+		if d.name == "severity" {
+			for _, b := range severityBuckets {
+				if c := counts[i][b]; c > 0 {
+					out = append(out, FacetCount{Value: b, Count: c})
+				}
+			}
+		} else {
+			for v, c := range counts[i] {
+				out = append(out, FacetCount{Value: v, Count: c})
+			}
+			slices.SortFunc(out, func(a, b FacetCount) int {
+				if a.Count != b.Count {
+					return cmp.Compare(b.Count, a.Count)
+				}
+				return strings.Compare(a.Value, b.Value)
+			})
+			if len(out) > 50 {
+				out = out[:50]
+			}
+		}
+		st.Facets[d.name] = out
+	}
+	return nil
 }
 
 // Status is the status board: the latest state per health check and per MCP

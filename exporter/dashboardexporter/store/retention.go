@@ -75,6 +75,12 @@ func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int64, e
 		}
 	}
 	if removed > 0 {
+		s.mu.Lock()
+		_, err := s.w.ExecContext(ctx, "DELETE FROM minute_counts WHERE n <= 0")
+		s.mu.Unlock()
+		if err != nil {
+			return removed, fmt.Errorf("prune minute counts: %w", err)
+		}
 		if err := s.compact(ctx); err != nil {
 			return removed, err
 		}
