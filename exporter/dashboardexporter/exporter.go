@@ -138,15 +138,11 @@ func (e *dashboardExporter) retentionLoop() {
 
 func (e *dashboardExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	events := store.FromLogs(ld, time.Now())
-	stored, err := e.store.Insert(ctx, events)
-	if err != nil {
-		if errors.Is(err, store.ErrClosed) {
-			return consumererror.NewPermanent(err)
-		}
-		return err
+	_, err := e.store.InsertThen(ctx, events, e.web.Publish)
+	if errors.Is(err, store.ErrClosed) {
+		return consumererror.NewPermanent(err)
 	}
-	e.web.Publish(stored)
-	return nil
+	return err
 }
 
 func (e *dashboardExporter) shutdown(ctx context.Context) error {

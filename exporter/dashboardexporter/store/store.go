@@ -240,6 +240,13 @@ func ftsSQL(rows int) string {
 // skipped, so a retried batch does not duplicate rows. It returns the events
 // stored, in the order given.
 func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
+	return s.InsertThen(ctx, events, nil)
+}
+
+// InsertThen is Insert, calling then (when not nil) with the stored events
+// after the commit and before the next write begins, so that what then does
+// (publishing to live streams) happens in row id order.
+func (s *Store) InsertThen(ctx context.Context, events []Event, then func([]Event)) ([]Event, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -358,6 +365,9 @@ func (s *Store) Insert(ctx context.Context, events []Event) ([]Event, error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
+	}
+	if then != nil {
+		then(stored)
 	}
 	return stored, nil
 }
