@@ -456,3 +456,27 @@ func TestTrackerScript(t *testing.T) {
 	}
 	assert.True(t, found, "the configured endpoint is the script's default")
 }
+
+// A live stream outlives the server's write_timeout.
+func TestStreamOutlivesWriteTimeout(t *testing.T) {
+	td := startDashboard(t, t.TempDir(), func(c *Config) { c.WriteTimeout = 200 * time.Millisecond })
+	s := openStream(t, td.URL+"/api/stream", nil)
+	time.Sleep(600 * time.Millisecond)
+	td.consume(logsOf(ev{id: "late", name: "agent.step", body: "after the write timeout"}))
+	m, err := s.next()
+	require.NoError(t, err)
+	assert.Contains(t, m.data, `"event_id":"late"`)
+}
+
+// Event ids are opaque: any text round-trips through the detail route.
+func TestOddEventIDs(t *testing.T) {
+	td := startDashboard(t, t.TempDir(), nil)
+	for _, id := range []string{"a/b", "sp ace", "<x>&\"'", "ünï", "100%"} {
+		td.consume(logsOf(ev{id: id, name: "agent.step", body: "odd id " + id}))
+		var e store.JSON
+		code, _ := td.get("/api/events/"+url.PathEscape(id), &e)
+		if assert.Equal(t, http.StatusOK, code, "id %q", id) {
+			assert.Equal(t, id, e.EventID)
+		}
+	}
+}

@@ -191,6 +191,12 @@ func TestBrowserDashboard(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
 	waitJS(t, ctx, `document.querySelectorAll('#rows tr').length > 10`, 10*time.Second)
 	saveScreenshot(t, ctx, "dashboard.png")
+
+	// A facet value filters the list, and the list's select follows.
+	waitJS(t, ctx, `!!document.querySelector('#facets button[data-dim="category"][data-value="health"]')`, 10*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#facets button[data-dim="category"][data-value="health"]`))))
+	waitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===2 && r.every(x=>x.children[2].textContent==='health')})()`, 5*time.Second)
+	assert.Equal(t, "health", evalJS[string](t, ctx, `document.getElementById('f-category').value`))
 }
 
 func jsString(s string) string {

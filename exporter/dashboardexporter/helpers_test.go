@@ -64,6 +64,7 @@ func (td *testDashboard) stop() {
 	}
 	require.NoError(td.t, td.exp.Shutdown(context.Background()))
 	td.exp = nil
+	http.DefaultClient.CloseIdleConnections()
 }
 
 func (td *testDashboard) consume(ld plog.Logs) {

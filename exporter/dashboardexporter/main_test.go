@@ -11,6 +11,5 @@ func TestMain(m *testing.M) {
 		// The HTTP client's idle keep-alive connections to the test servers.
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
 	)
 }

@@ -32,7 +32,7 @@
     var p = new URLSearchParams();
     var q = $('f-q').value.trim();
     if (q) p.set('q', q);
-    ['severity', 'category', 'source', 'service'].forEach(function (k) {
+    ['severity', 'category', 'source', 'service', 'event_name'].forEach(function (k) {
       var v = $('f-' + k).value;
       if (v) p.set(k, v);
     });
@@ -194,7 +194,7 @@
       });
       d.appendChild(ul);
       box.appendChild(d);
-      if (dim !== 'severity' && dim !== 'event_name') {
+      if (dim !== 'severity') {
         var sel = $('f-' + dim), cur = sel.value;
         clear(sel);
         sel.appendChild(new Option('all', ''));
@@ -360,7 +360,7 @@
     var timer = null;
     $('f-q').addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
     $('filters').addEventListener('submit', function (e) { e.preventDefault(); refresh(); });
-    ['f-severity', 'f-category', 'f-source', 'f-service', 'f-since', 'f-until'].forEach(function (id) {
+    ['f-severity', 'f-category', 'f-source', 'f-service', 'f-event_name', 'f-since', 'f-until'].forEach(function (id) {
       $(id).addEventListener('change', refresh);
     });
     $('f-range').addEventListener('change', function () {
@@ -377,7 +377,6 @@
       if (!b) return;
       var dim = b.dataset.dim, v = b.dataset.value;
       if (dim === 'severity') setSelect($('f-severity'), v === 'UNSPECIFIED' ? '' : v.toLowerCase());
-      else if (dim === 'event_name') { $('f-q').value = v; }
       else setSelect($('f-' + dim), v);
       refresh();
     });
