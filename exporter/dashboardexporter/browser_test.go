@@ -137,6 +137,15 @@ func TestBrowserDashboard(t *testing.T) {
 	t.Logf("live event appeared in the page after %s", took)
 	assert.Equal(t, "live event zebra-42", evalJS[string](t, ctx, `document.querySelector('#rows tr td.msg').textContent`), "newest on top")
 
+	// Paused, new events wait behind a banner instead of moving the list.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("pause"))))
+	td.consume(logsOf(ev{id: "held1", name: "agent.step", body: "held while paused", at: 10 * time.Minute}))
+	waitJS(t, ctx, `!document.getElementById('new-events').hidden && document.getElementById('show-new').textContent.startsWith('1 new event')`, 5*time.Second)
+	assert.False(t, evalJS[bool](t, ctx, rowsWith("held while paused")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("show-new"))))
+	waitJS(t, ctx, rowsWith("held while paused"), 2*time.Second)
+	assert.Equal(t, "live", evalJS[string](t, ctx, `document.getElementById('live-state').textContent`))
+
 	// A reader scrolled down keeps their place when live rows arrive.
 	var batch []ev
 	for i := 0; i < 60; i++ {

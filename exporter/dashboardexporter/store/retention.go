@@ -30,6 +30,13 @@ func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int64, e
 		if err != nil {
 			return removed, fmt.Errorf("prune by age: %w", err)
 		}
+		// A check or server not heard of within max_age leaves the board.
+		s.mu.Lock()
+		_, err = s.w.ExecContext(ctx, "DELETE FROM status WHERE time_ns < ?", now.Add(-r.MaxAge).UnixNano())
+		s.mu.Unlock()
+		if err != nil {
+			return removed, fmt.Errorf("prune status board by age: %w", err)
+		}
 	}
 	if r.MaxEvents > 0 {
 		var cut int64

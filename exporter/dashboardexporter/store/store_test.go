@@ -482,6 +482,16 @@ func TestStatusBoardAndStats(t *testing.T) {
 		}
 	}
 	assert.EqualValues(t, 8, inHist, "the hour-old event is outside the default window")
+
+	defer func() {
+		// Retention by age also clears board entries not heard of since.
+		_, err := s.Prune(ctx, Retention{MaxAge: 10 * time.Second}, base.Add(35*time.Second))
+		require.NoError(t, err)
+		board, err := s.Status(ctx)
+		require.NoError(t, err)
+		require.Len(t, board, 1)
+		assert.Equal(t, "filesystem", board[0].Subject, "the breaker event at +30s is recent enough")
+	}()
 	last := st.Histogram[len(st.Histogram)-1]
 	assert.Equal(t, map[string]int64{"INFO": 2, "ERROR": 5, "WARN": 1}, last.Counts)
 	assert.Equal(t, []FacetCount{{"INFO", 3}, {"WARN", 1}, {"ERROR", 5}}, st.Facets["severity"])
