@@ -480,3 +480,37 @@ func TestOddEventIDs(t *testing.T) {
 		}
 	}
 }
+
+// Without links.blog_url the dashboard serves the posts it links to.
+func TestBlogPostServing(t *testing.T) {
+	blogDir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "2026-11-28-post.md"), []byte(
+		"---\ntitle: Post\nevent_ids: [e1]\n---\nbody\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "2026-11-28-post.html"), []byte(
+		"<html><body><h1>Post</h1><script>alert(1)</script></body></html>"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "secret.txt"), []byte("no"), 0o600))
+	td := startDashboard(t, t.TempDir(), func(c *Config) { c.Links = LinksConfig{BlogDirectory: blogDir} })
+	td.consume(logsOf(fixture...))
+
+	var d struct {
+		Links []struct{ Kind, URL, File string } `json:"links"`
+	}
+	td.get("/api/events/e1", &d)
+	require.Len(t, d.Links, 1)
+	assert.Equal(t, "/blog/2026-11-28-post.html", d.Links[0].URL)
+	assert.Equal(t, filepath.Join(blogDir, "2026-11-28-post.md"), d.Links[0].File)
+
+	resp, err := http.Get(td.URL + d.Links[0].URL)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(b), "<h1>Post</h1>")
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "sandbox", "the post cannot run scripts")
+	assert.NotContains(t, resp.Header.Get("Content-Security-Policy"), "script-src")
+
+	for _, p := range []string{"/blog/secret.txt", "/blog/.hidden.html", "/blog/..%2Fsecret.txt", "/blog/missing.html"} {
+		code, _ := td.get(p, nil)
+		assert.Equal(t, http.StatusNotFound, code, p)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,6 +109,8 @@ func blogLinks(dir, baseURL, eventID string) []Link {
 		if baseURL != "" {
 			l.URL = strings.TrimRight(baseURL, "/") + "/" + slug + ".html"
 		} else {
+			// The dashboard serves the post itself (serveBlogPost).
+			l.URL = "/blog/" + slug + ".html"
 			l.File = filepath.Join(dir, c.name)
 		}
 		out = append(out, l)
@@ -191,4 +194,46 @@ func inboxLinks(path, eventID string) []Link {
 		out = out[len(out)-maxLinks:]
 	}
 	return out
+}
+
+// serveBlogPost serves one post of links.blog_directory, as blogexporter
+// rendered it, so that the event view's links work without a blog server.
+// Only plain <slug>.html and <slug>.md files directly in the directory are
+// served; the page may not run scripts.
+func (s *Server) serveBlogPost(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if s.opts.BlogDirectory == "" || !validPostName(name) {
+		writeError(w, http.StatusNotFound, "no such blog post: %s", name)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(s.opts.BlogDirectory, name))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no such blog post: %s", name)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	if strings.HasSuffix(name, ".md") {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+	} else {
+		h.Set("Content-Type", "text/html; charset=utf-8")
+	}
+	h.Set("Cache-Control", "no-cache")
+	w.Write(b)
+}
+
+func validPostName(name string) bool {
+	stem, ok := strings.CutSuffix(name, ".html")
+	if !ok {
+		stem, ok = strings.CutSuffix(name, ".md")
+	}
+	if !ok || stem == "" || stem[0] == '.' {
+		return false
+	}
+	for _, c := range stem {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }

@@ -308,7 +308,7 @@
       (ev.links || []).forEach(function (l) {
         var li = el('li');
         li.appendChild(el('span', 'kind', l.kind + ': '));
-        if (l.url && /^https?:\/\//i.test(l.url)) {
+        if (l.url && (/^https?:\/\//i.test(l.url) || /^\/blog\/[A-Za-z0-9._-]+$/.test(l.url))) {
           var a = el('a', '', l.title || l.url); a.href = l.url; a.rel = 'noopener noreferrer'; a.target = '_blank';
           li.appendChild(a);
         } else {
