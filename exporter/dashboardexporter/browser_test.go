@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,18 +257,19 @@ function refreshModelServices() { return fetch('/broken'); }
 function explode() { throw new Error('boom from the legacy page'); }
 setTimeout(function () { refreshModelServices(); explode(); }, 10);
 setTimeout(function () { explode(); }, 20); // a duplicate: sent once
+setTimeout(function () { Promise.reject(new Error('rejected promise in legacy page')); }, 30);
 </script></body></html>`, td.URL, page.URL)
 	})
 	page = httptest.NewServer(mux)
 	defer page.Close()
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL+"/page")))
-	for i := 0; i < 2; i++ {
+	for i := 0; i < 3; i++ {
 		select {
 		case ct := <-received:
 			assert.True(t, strings.HasPrefix(ct, "text/plain"), "sendBeacon sends text/plain, got %q", ct)
 		case <-time.After(15 * time.Second):
-			t.Fatalf("the tracker sent %d of 2 reports", i)
+			t.Fatalf("the tracker sent %d of 3 reports", i)
 		}
 	}
 
@@ -275,22 +277,28 @@ setTimeout(function () { explode(); }, 20); // a duplicate: sent once
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		td.get("/api/events?source=dashboard", &p)
-		if len(p.Events) >= 2 {
+		if len(p.Events) >= 3 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	require.Len(t, p.Events, 2, "one thrown error and one failed fetch (the repeated throw is deduplicated)")
-	var thrown, fetched *store.JSON
+	require.Len(t, p.Events, 3, "a thrown error, a failed fetch and a rejected promise (the repeated throw is deduplicated)")
+	var thrown, fetched, rejected *store.JSON
 	for i := range p.Events {
-		if strings.Contains(p.Events[i].Body, "boom") {
+		switch {
+		case strings.Contains(p.Events[i].Body, "boom"):
 			thrown = &p.Events[i]
-		} else {
+		case strings.Contains(p.Events[i].Body, "rejected promise"):
+			rejected = &p.Events[i]
+		default:
 			fetched = &p.Events[i]
 		}
 	}
 	require.NotNil(t, thrown)
 	require.NotNil(t, fetched)
+	require.NotNil(t, rejected)
+	assert.Equal(t, "dashboard.error", rejected.EventName)
+	assert.Equal(t, "Unhandled promise rejection: rejected promise in legacy page", rejected.Body)
 	assert.Equal(t, "dashboard.error", thrown.EventName)
 	assert.Equal(t, "ERROR", SeverityWord(thrown.SeverityNumber))
 	assert.Equal(t, "dashboard", thrown.Category)
@@ -322,3 +330,46 @@ func attrMap(t *testing.T, e *store.JSON) map[string]string {
 }
 
 func SeverityWord(n int32) string { return store.SeverityBucket(n) }
+
+// TestBrowserTrackerRateLimit: a page that throws many different errors
+// sends no more than tracker.max_reports_per_minute of them.
+func TestBrowserTrackerRateLimit(t *testing.T) {
+	ctx := newBrowser(t)
+	td := startDashboard(t, t.TempDir(), func(c *Config) { c.Tracker.MaxReportsPerMinute = 3 })
+	var mu sync.Mutex
+	got := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/legacy/dashboard", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got++
+		mu.Unlock()
+	})
+	var page *httptest.Server
+	mux.HandleFunc("GET /page", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><script src="%s/tracker.js" data-endpoint="%s/v1/legacy/dashboard"></script></head>
+<body><script>
+for (let i = 0; i < 10; i++) setTimeout(function () { throw new Error('distinct error ' + i); }, 10 + i);
+setTimeout(function () { document.title = 'done'; }, 200);
+</script></body></html>`, td.URL, page.URL)
+	})
+	page = httptest.NewServer(mux)
+	defer page.Close()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL+"/page")))
+	waitJS(t, ctx, `document.title === 'done'`, 10*time.Second)
+	// Beacons are sent by then; give the loopback handler a moment.
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := got
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // would a 4th arrive?
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, 3, got)
+}
