@@ -61,12 +61,14 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 	})
 	ln, err := e.cfg.ServerConfig.ToListener(ctx)
 	if err != nil {
+		e.web.Close()
 		st.Close()
 		return err
 	}
 	srv, err := e.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, e.web.Handler())
 	if err != nil {
 		ln.Close()
+		e.web.Close()
 		st.Close()
 		return err
 	}

@@ -132,7 +132,7 @@ var migrations = []string{
 		resource TEXT NOT NULL DEFAULT '{}'
 	);
 	CREATE UNIQUE INDEX events_event_id ON events(event_id);
-	CREATE INDEX events_time ON events(time_ns, severity_number);
+	CREATE INDEX events_time ON events(time_ns);
 	CREATE INDEX events_category ON events(category);
 	CREATE INDEX events_source ON events(source);
 	CREATE INDEX events_service ON events(service);

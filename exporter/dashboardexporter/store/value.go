@@ -231,7 +231,9 @@ func appendText(dst []byte, v pcommon.Value) []byte {
 			dst = appendText(dst, s.At(i))
 		}
 		return dst
-	case pcommon.ValueTypeBytes, pcommon.ValueTypeEmpty:
+	case pcommon.ValueTypeBytes, pcommon.ValueTypeEmpty, pcommon.ValueTypeDouble:
+		// Measurements are filtered on, not searched for; their many
+		// distinct values would only grow the index.
 		return dst
 	case pcommon.ValueTypeStr:
 		if len(dst) > 0 {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
@@ -28,16 +29,39 @@ type subscriber struct {
 	lagged chan struct{} // closed-over signal, buffered 1
 }
 
-// hub fans newly stored events out to the live streams.
+// hub fans newly stored events out to the live streams. Publish only
+// queues a batch; one goroutine matches and encodes, so the writer does not
+// wait for it, and batches keep their order.
 type hub struct {
-	mu     sync.Mutex
-	subs   map[*subscriber]struct{}
-	closed bool
-	done   chan struct{}
+	mu      sync.Mutex
+	subs    map[*subscriber]struct{}
+	nsubs   atomic.Int32
+	closed  bool
+	done    chan struct{}
+	in      chan []store.Event
+	stopped chan struct{}
 }
 
+// hubQueue is how many stored batches may wait for the fan-out.
+const hubQueue = 64
+
 func newHub() *hub {
-	return &hub{subs: map[*subscriber]struct{}{}, done: make(chan struct{})}
+	h := &hub{subs: map[*subscriber]struct{}{}, done: make(chan struct{}),
+		in: make(chan []store.Event, hubQueue), stopped: make(chan struct{})}
+	go h.run()
+	return h
+}
+
+func (h *hub) run() {
+	defer close(h.stopped)
+	for {
+		select {
+		case <-h.done:
+			return
+		case events := <-h.in:
+			h.fanOut(events)
+		}
+	}
 }
 
 func (h *hub) subscribe(f store.Filter) *subscriber {
@@ -48,19 +72,42 @@ func (h *hub) subscribe(f store.Filter) *subscriber {
 	}
 	s := &subscriber{filter: f, ch: make(chan message, subBuffer), lagged: make(chan struct{}, 1)}
 	h.subs[s] = struct{}{}
+	h.nsubs.Add(1)
 	return s
 }
 
 func (h *hub) unsubscribe(s *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.subs, s)
+	if _, ok := h.subs[s]; ok {
+		delete(h.subs, s)
+		h.nsubs.Add(-1)
+	}
 }
 
+// publish queues a batch for the live streams; with nobody watching it
+// costs nothing. When the fan-out falls too far behind, every stream is
+// told it lagged.
 func (h *hub) publish(events []store.Event) {
-	if len(events) == 0 {
+	if len(events) == 0 || h.nsubs.Load() == 0 {
 		return
 	}
+	select {
+	case h.in <- events:
+	case <-h.done:
+	default:
+		h.mu.Lock()
+		for s := range h.subs {
+			select {
+			case s.lagged <- struct{}{}:
+			default:
+			}
+		}
+		h.mu.Unlock()
+	}
+}
+
+func (h *hub) fanOut(events []store.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.subs) == 0 {
@@ -90,11 +137,12 @@ func (h *hub) publish(events []store.Event) {
 
 func (h *hub) close() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if !h.closed {
 		h.closed = true
 		close(h.done)
 	}
+	h.mu.Unlock()
+	<-h.stopped
 }
 
 // catchUpMax bounds the events a reconnecting stream replays.
