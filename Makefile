@@ -16,6 +16,9 @@ TEST_TIMEOUT ?= 25m
 # Everything that ends up in the binary: our packages (with embedded assets) and the module files.
 SOURCES := $(shell find receiver processor exporter internal -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
+# The OpenTelemetry JS SDK client of the end-to-end tests (e2e/jsclient), from npm.
+JSCLIENT := e2e/jsclient/node_modules/.package-lock.json
+
 .PHONY: build run test unit-test fuzz bench clean
 
 build: $(BIN)
@@ -36,11 +39,14 @@ $(BIN): _build/.generated $(SOURCES)
 	@mkdir -p $(dir $(BIN))
 	cd _build && $(GO) build -trimpath -o $(BIN) .
 
+$(JSCLIENT): e2e/jsclient/package.json e2e/jsclient/package-lock.json
+	npm ci --prefix e2e/jsclient --no-audit --no-fund
+
 run: $(BIN)
 	@mkdir -p var/storage var/eventlog var/legacy var/notify var/blog var/dashboard
 	$(BIN) --config $(CONFIG)
 
-test: $(BIN)
+test: $(BIN) $(JSCLIENT)
 	UNITRACK_BIN=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) --no-print-directory fuzz
 
