@@ -162,7 +162,7 @@
   // ---- stats: facets, histogram, status board -------------------------------
   function scheduleStats() {
     if (state.statsTimer) return;
-    state.statsTimer = setTimeout(function () { state.statsTimer = null; loadStats(); }, 3000);
+    state.statsTimer = setTimeout(function () { state.statsTimer = null; loadStats(); }, 1500);
   }
 
   function loadStats() {
