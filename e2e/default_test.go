@@ -14,7 +14,7 @@ import (
 // defaultCollector is the repository's own otelcol.yaml running on free
 // ports, in a scratch working directory (so ./var is the test's own).
 type defaultCollector struct {
-	col                                                    *testbin.Collector
+	col                                                   *testbin.Collector
 	health, track, otlpHTTP, otlpGRPC, dashboard, metrics int
 }
 

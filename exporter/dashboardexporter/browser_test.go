@@ -1,14 +1,10 @@
 package dashboardexporter
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,93 +16,8 @@ import (
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
 	"github.com/unitrack/unitrack/internal/legacy"
+	"github.com/unitrack/unitrack/internal/testbin"
 )
-
-// chromiumPath finds Debian's chromium (or $CHROME_PATH). Without one the
-// browser tests skip locally and fail in CI (CI=true).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CHROME_PATH"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed; CI must install it (apt-get install -y chromium)")
-	}
-	t.Skip("chromium not installed; browser tests skipped (they fail instead when CI=true)")
-	return ""
-}
-
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	require.NoError(t, chromedp.Do(ctx), "start chromium")
-	return ctx
-}
-
-// waitJS polls a JavaScript boolean expression until it is true or the
-// deadline passes; it returns how long that took.
-func waitJS(t *testing.T, ctx context.Context, expr string, within time.Duration) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		if err == nil && ok {
-			return time.Since(start)
-		}
-		if time.Since(start) > within {
-			require.NoError(t, err)
-			require.Failf(t, "timed out", "%q not true within %s", expr, within)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
-func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	require.NoError(t, err, "evaluate %s", expr)
-	return v
-}
-
-func saveScreenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
-	require.NoError(t, err)
-	dir := os.Getenv("TEST_ARTIFACTS")
-	if dir == "" {
-		dir = "test-artifacts"
-	}
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	path, _ := filepath.Abs(filepath.Join(dir, name))
-	require.NoError(t, os.WriteFile(path, png, 0o644))
-	t.Logf("screenshot saved to %s (%d bytes)", path, len(png))
-}
 
 const hostile = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`
 
@@ -115,7 +26,7 @@ func rowsWith(text string) string {
 }
 
 func TestBrowserDashboard(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := testbin.Browser(t)
 	td := startDashboard(t, t.TempDir(), nil)
 	td.consume(logsOf(fixture...))
 	// One event of the last hour, for the histogram's default window.
@@ -124,28 +35,28 @@ func TestBrowserDashboard(t *testing.T) {
 		attrs: map[string]any{"note": hostile}}))
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
-	waitJS(t, ctx, `document.querySelectorAll('#rows tr').length === 9`, 10*time.Second)
-	waitJS(t, ctx, `document.getElementById('live-state').textContent === 'live'`, 10*time.Second)
-	waitJS(t, ctx, `document.getElementById('status-health').textContent.includes('ollama')`, 10*time.Second)
-	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('status-circuit').textContent`), "filesystem")
-	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('status-tasks').textContent`), "nightly_summary")
-	assert.Positive(t, evalJS[int](t, ctx, `document.querySelectorAll('#histogram rect').length`))
+	testbin.WaitJS(t, ctx, `document.querySelectorAll('#rows tr').length === 9`, 10*time.Second)
+	testbin.WaitJS(t, ctx, `document.getElementById('live-state').textContent === 'live'`, 10*time.Second)
+	testbin.WaitJS(t, ctx, `document.getElementById('status-health').textContent.includes('ollama')`, 10*time.Second)
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, `document.getElementById('status-circuit').textContent`), "filesystem")
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, `document.getElementById('status-tasks').textContent`), "nightly_summary")
+	assert.Positive(t, testbin.EvalJS[int](t, ctx, `document.querySelectorAll('#histogram rect').length`))
 
 	// Live: an event stored now shows up without a reload, within 2 s.
 	td.consume(logsOf(ev{id: "live1", name: "mcp.circuit_breaker.closed", body: "live event zebra-42", sev: "INFO", at: 10 * time.Minute,
 		attrs: map[string]any{"mcp.server.name": "filesystem", "circuit_breaker.state": "closed"}}))
-	took := waitJS(t, ctx, rowsWith("live event zebra-42"), 2*time.Second)
+	took := testbin.WaitJS(t, ctx, rowsWith("live event zebra-42"), 2*time.Second)
 	t.Logf("live event appeared in the page after %s", took)
-	assert.Equal(t, "live event zebra-42", evalJS[string](t, ctx, `document.querySelector('#rows tr td.msg').textContent`), "newest on top")
+	assert.Equal(t, "live event zebra-42", testbin.EvalJS[string](t, ctx, `document.querySelector('#rows tr td.msg').textContent`), "newest on top")
 
 	// Paused, new events wait behind a banner instead of moving the list.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("pause"))))
 	td.consume(logsOf(ev{id: "held1", name: "agent.step", body: "held while paused", at: 10 * time.Minute}))
-	waitJS(t, ctx, `!document.getElementById('new-events').hidden && document.getElementById('show-new').textContent.startsWith('1 new event')`, 5*time.Second)
-	assert.False(t, evalJS[bool](t, ctx, rowsWith("held while paused")))
+	testbin.WaitJS(t, ctx, `!document.getElementById('new-events').hidden && document.getElementById('show-new').textContent.startsWith('1 new event')`, 5*time.Second)
+	assert.False(t, testbin.EvalJS[bool](t, ctx, rowsWith("held while paused")))
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("show-new"))))
-	waitJS(t, ctx, rowsWith("held while paused"), 2*time.Second)
-	assert.Equal(t, "live", evalJS[string](t, ctx, `document.getElementById('live-state').textContent`))
+	testbin.WaitJS(t, ctx, rowsWith("held while paused"), 2*time.Second)
+	assert.Equal(t, "live", testbin.EvalJS[string](t, ctx, `document.getElementById('live-state').textContent`))
 
 	// A reader scrolled down keeps their place when live rows arrive.
 	var batch []ev
@@ -153,60 +64,60 @@ func TestBrowserDashboard(t *testing.T) {
 		batch = append(batch, ev{id: fmt.Sprintf("fill%02d", i), name: "agent.step", body: fmt.Sprintf("filler %d", i), at: 11 * time.Minute})
 	}
 	td.consume(logsOf(batch...))
-	waitJS(t, ctx, rowsWith("filler 59"), 5*time.Second)
-	evalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 300, true)`)
-	anchor := evalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
+	testbin.WaitJS(t, ctx, rowsWith("filler 59"), 5*time.Second)
+	testbin.EvalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 300, true)`)
+	anchor := testbin.EvalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
 		return document.elementFromPoint(r.left+20, r.top+60).closest('tr').dataset.eventId})()`)
 	td.consume(logsOf(ev{id: "live2", name: "agent.step", body: "while scrolled", at: 12 * time.Minute}))
-	waitJS(t, ctx, rowsWith("while scrolled"), 5*time.Second)
+	testbin.WaitJS(t, ctx, rowsWith("while scrolled"), 5*time.Second)
 	time.Sleep(100 * time.Millisecond)
-	after := evalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
+	after := testbin.EvalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
 		return document.elementFromPoint(r.left+20, r.top+60).closest('tr').dataset.eventId})()`)
 	assert.Equal(t, anchor, after, "the row under the reader's eyes stays put")
-	evalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 0, true)`)
+	testbin.EvalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 0, true)`)
 
 	// Hostile fields are text: nothing ran, no element was created from them.
-	assert.True(t, evalJS[bool](t, ctx, rowsWith(hostile)), "the markup is shown as text")
-	assert.Equal(t, "undefined", evalJS[string](t, ctx, `typeof window.__xss`))
-	assert.Equal(t, 0, evalJS[int](t, ctx, `document.querySelectorAll('#rows img, #rows script, #facets img, #f-service img').length`))
+	assert.True(t, testbin.EvalJS[bool](t, ctx, rowsWith(hostile)), "the markup is shown as text")
+	assert.Equal(t, "undefined", testbin.EvalJS[string](t, ctx, `typeof window.__xss`))
+	assert.Equal(t, 0, testbin.EvalJS[int](t, ctx, `document.querySelectorAll('#rows img, #rows script, #facets img, #f-service img').length`))
 
 	// Filter by severity.
-	evalJS[bool](t, ctx, `(function(){const s=document.getElementById('f-severity'); s.value='error'; s.dispatchEvent(new Event('change')); return true})()`)
-	waitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===5 && r.every(x=>/ERROR|FATAL/.test(x.children[1].textContent))})()`, 5*time.Second)
+	testbin.EvalJS[bool](t, ctx, `(function(){const s=document.getElementById('f-severity'); s.value='error'; s.dispatchEvent(new Event('change')); return true})()`)
+	testbin.WaitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===5 && r.every(x=>/ERROR|FATAL/.test(x.children[1].textContent))})()`, 5*time.Second)
 	// Live rows respect the filter: an INFO event does not show, an ERROR one does.
 	td.consume(logsOf(ev{id: "live3", name: "agent.step", body: "quiet info", sev: "INFO", at: 13 * time.Minute},
 		ev{id: "live4", name: "agent.crash", body: "loud error", sev: "ERROR", at: 13 * time.Minute}))
-	waitJS(t, ctx, rowsWith("loud error"), 2*time.Second)
-	assert.False(t, evalJS[bool](t, ctx, rowsWith("quiet info")))
+	testbin.WaitJS(t, ctx, rowsWith("loud error"), 2*time.Second)
+	assert.False(t, testbin.EvalJS[bool](t, ctx, rowsWith("quiet info")))
 
 	// Full-text search on top of the filter.
 	require.NoError(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-q"), "ollama")))
-	waitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===1 && r[0].dataset.eventId==='e2'})()`, 5*time.Second)
+	testbin.WaitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===1 && r[0].dataset.eventId==='e2'})()`, 5*time.Second)
 
 	// Open the detail view by clicking the row.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#rows tr[data-event-id="e2"] td.msg`))))
-	waitJS(t, ctx, `location.hash === '#/events/e2' && !document.getElementById('detail').hidden && document.querySelector('#d-attrs').textContent.includes('health.check')`, 5*time.Second)
-	fields := evalJS[string](t, ctx, `document.getElementById('d-fields').textContent`)
+	testbin.WaitJS(t, ctx, `location.hash === '#/events/e2' && !document.getElementById('detail').hidden && document.querySelector('#d-attrs').textContent.includes('health.check')`, 5*time.Second)
+	fields := testbin.EvalJS[string](t, ctx, `document.getElementById('d-fields').textContent`)
 	assert.Contains(t, fields, "dashboard, eventlog", "track.routes shown")
-	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('d-resource').textContent`), "agent-runner")
-	saveScreenshot(t, ctx, "dashboard-detail.png")
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, `document.getElementById('d-resource').textContent`), "agent-runner")
+	testbin.Screenshot(t, ctx, "dashboard-detail.png")
 
 	// The URL other components link to opens the same view directly.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/#/events/x1")))
-	waitJS(t, ctx, `document.getElementById('d-body').textContent === `+jsString(hostile), 5*time.Second)
-	assert.Contains(t, evalJS[string](t, ctx, `document.getElementById('d-attrs').textContent`), hostile)
-	assert.Equal(t, 0, evalJS[int](t, ctx, `document.querySelectorAll('#detail img, #detail script').length`))
-	assert.Equal(t, "undefined", evalJS[string](t, ctx, `typeof window.__xss`))
+	testbin.WaitJS(t, ctx, `document.getElementById('d-body').textContent === `+jsString(hostile), 5*time.Second)
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, `document.getElementById('d-attrs').textContent`), hostile)
+	assert.Equal(t, 0, testbin.EvalJS[int](t, ctx, `document.querySelectorAll('#detail img, #detail script').length`))
+	assert.Equal(t, "undefined", testbin.EvalJS[string](t, ctx, `typeof window.__xss`))
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
-	waitJS(t, ctx, `document.querySelectorAll('#rows tr').length > 10`, 10*time.Second)
-	saveScreenshot(t, ctx, "dashboard.png")
+	testbin.WaitJS(t, ctx, `document.querySelectorAll('#rows tr').length > 10`, 10*time.Second)
+	testbin.Screenshot(t, ctx, "dashboard.png")
 
 	// A facet value filters the list, and the list's select follows.
-	waitJS(t, ctx, `!!document.querySelector('#facets button[data-dim="category"][data-value="health"]')`, 10*time.Second)
+	testbin.WaitJS(t, ctx, `!!document.querySelector('#facets button[data-dim="category"][data-value="health"]')`, 10*time.Second)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#facets button[data-dim="category"][data-value="health"]`))))
-	waitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===2 && r.every(x=>x.children[2].textContent==='health')})()`, 5*time.Second)
-	assert.Equal(t, "health", evalJS[string](t, ctx, `document.getElementById('f-category').value`))
+	testbin.WaitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===2 && r.every(x=>x.children[2].textContent==='health')})()`, 5*time.Second)
+	assert.Equal(t, "health", testbin.EvalJS[string](t, ctx, `document.getElementById('f-category').value`))
 }
 
 func jsString(s string) string {
@@ -218,7 +129,7 @@ func jsString(s string) string {
 // playing trackreceiver's /v1/legacy/dashboard: it decodes them with the
 // legacy decoder and feeds the exporter.
 func TestBrowserTracker(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := testbin.Browser(t)
 	td := startDashboard(t, t.TempDir(), nil)
 
 	received := make(chan string, 20)
@@ -334,7 +245,7 @@ func SeverityWord(n int32) string { return store.SeverityBucket(n) }
 // TestBrowserTrackerRateLimit: a page that throws many different errors
 // sends no more than tracker.max_reports_per_minute of them.
 func TestBrowserTrackerRateLimit(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := testbin.Browser(t)
 	td := startDashboard(t, t.TempDir(), func(c *Config) { c.Tracker.MaxReportsPerMinute = 3 })
 	var mu sync.Mutex
 	got := 0
@@ -356,7 +267,7 @@ setTimeout(function () { document.title = 'done'; }, 200);
 	page = httptest.NewServer(mux)
 	defer page.Close()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL+"/page")))
-	waitJS(t, ctx, `document.title === 'done'`, 10*time.Second)
+	testbin.WaitJS(t, ctx, `document.title === 'done'`, 10*time.Second)
 	// Beacons are sent by then; give the loopback handler a moment.
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {

@@ -1,14 +1,12 @@
 package legacy
 
 import (
-	"encoding/base64"
-	"math"
 	"strconv"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/internal/pjson"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -48,23 +46,23 @@ func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	if level == "" {
 		level = LevelWord(lr.SeverityNumber())
 	}
-	dst = appendString(dst, level)
+	dst = pjson.AppendString(dst, level)
 
 	dst = append(dst, `,"event":`...)
 	name := lr.EventName()
 	if name == "" {
 		name = "log"
 	}
-	dst = appendString(dst, name)
+	dst = pjson.AppendString(dst, name)
 
 	attrs := lr.Attributes()
 	if c, ok := attrs.Get(track.AttrComponent); ok {
 		dst = append(dst, `,"component":`...)
-		dst = appendValue(dst, c)
+		dst = pjson.AppendValue(dst, c)
 	}
 
 	dst = append(dst, `,"msg":`...)
-	dst = appendString(dst, lr.Body().AsString())
+	dst = pjson.AppendString(dst, lr.Body().AsString())
 
 	top, hasTop := attrs.Get(track.AttrLegacyTopLevel)
 	var topNames pcommon.Slice
@@ -95,32 +93,32 @@ func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendString(dst, k)
+		dst = pjson.AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendValue(dst, v)
+		dst = pjson.AppendValue(dst, v)
 	}
 	dst = append(dst, '}')
 
 	ra := res.Attributes()
 	if pid, ok := ra.Get(track.AttrProcessPID); ok {
 		dst = append(dst, `,"pid":`...)
-		dst = appendValue(dst, pid)
+		dst = pjson.AppendValue(dst, pid)
 	}
 	if host, ok := ra.Get(track.AttrHostName); ok {
 		dst = append(dst, `,"host":`...)
-		dst = appendValue(dst, host)
+		dst = pjson.AppendValue(dst, host)
 	}
 	if svc, ok := ra.Get(track.AttrServiceName); ok && svc.AsString() != defaultJSONEventsService {
 		dst = append(dst, `,"service":`...)
-		dst = appendValue(dst, svc)
+		dst = pjson.AppendValue(dst, svc)
 	}
 	if tid := lr.TraceID(); !tid.IsEmpty() {
 		dst = append(dst, `,"trace_id":`...)
-		dst = appendString(dst, tid.String())
+		dst = pjson.AppendString(dst, tid.String())
 	}
 	if sid := lr.SpanID(); !sid.IsEmpty() {
 		dst = append(dst, `,"span_id":`...)
-		dst = appendString(dst, sid.String())
+		dst = pjson.AppendString(dst, sid.String())
 	}
 	if hasTop {
 		for i := 0; i < topNames.Len(); i++ {
@@ -130,9 +128,9 @@ func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 				continue
 			}
 			dst = append(dst, ',')
-			dst = appendString(dst, k)
+			dst = pjson.AppendString(dst, k)
 			dst = append(dst, ':')
-			dst = appendValue(dst, v)
+			dst = pjson.AppendValue(dst, v)
 		}
 	}
 	return append(dst, '}', '\n')
@@ -157,123 +155,4 @@ func appendEpochSeconds(dst []byte, ns uint64) []byte {
 	}
 	dst = append(dst, '.')
 	return append(dst, digits[:n]...)
-}
-
-func appendValue(dst []byte, v pcommon.Value) []byte {
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		return appendString(dst, v.Str())
-	case pcommon.ValueTypeInt:
-		return strconv.AppendInt(dst, v.Int(), 10)
-	case pcommon.ValueTypeDouble:
-		return appendFloat(dst, v.Double())
-	case pcommon.ValueTypeBool:
-		return strconv.AppendBool(dst, v.Bool())
-	case pcommon.ValueTypeMap:
-		dst = append(dst, '{')
-		first := true
-		for k, mv := range v.Map().All() {
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = appendString(dst, k)
-			dst = append(dst, ':')
-			dst = appendValue(dst, mv)
-		}
-		return append(dst, '}')
-	case pcommon.ValueTypeSlice:
-		dst = append(dst, '[')
-		s := v.Slice()
-		for i := 0; i < s.Len(); i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendValue(dst, s.At(i))
-		}
-		return append(dst, ']')
-	case pcommon.ValueTypeBytes:
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
-		return append(dst, '"')
-	default:
-		return append(dst, "null"...)
-	}
-}
-
-// appendFloat writes a double so that it reads back as a double: integral
-// values get ".0"; NaN and infinities, which JSON cannot hold, become strings.
-func appendFloat(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"+Inf"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Inf"`...)
-	}
-	start := len(dst)
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	for _, c := range dst[start:] {
-		if c == '.' || c == 'e' {
-			return dst
-		}
-	}
-	return append(dst, '.', '0')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -16,7 +16,6 @@ import (
 // ScopeName is the instrumentation scope of every record Decode produces.
 const ScopeName = "github.com/unitrack/unitrack/internal/legacy"
 
-
 // Format is a legacy event format; its value is the track.source attribute.
 type Format string
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 // isJSONInt reports whether raw is -?(0|[1-9][0-9]*).
@@ -231,20 +233,14 @@ func hasNonZero(b []byte) bool {
 // severity number: TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL. Unspecified
 // is INFO, the legacy default.
 func LevelWord(n plog.SeverityNumber) string {
-	switch {
-	case n >= plog.SeverityNumberFatal:
+	switch label := track.SeverityLabel(n); label {
+	case "FATAL":
 		return "CRITICAL"
-	case n >= plog.SeverityNumberError:
-		return "ERROR"
-	case n >= plog.SeverityNumberWarn:
+	case "WARN":
 		return "WARNING"
-	case n >= plog.SeverityNumberInfo:
+	case "UNSPECIFIED":
 		return "INFO"
-	case n >= plog.SeverityNumberDebug:
-		return "DEBUG"
-	case n >= plog.SeverityNumberTrace:
-		return "TRACE"
 	default:
-		return "INFO"
+		return label
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/internal/pjson"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -49,7 +50,7 @@ func FromLogs(ld plog.Logs, now time.Time) []Event {
 	var buf []byte
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource()
-		buf = appendMap(buf[:0], res.Attributes())
+		buf = pjson.AppendMap(buf[:0], res.Attributes())
 		resJSON := string(buf)
 		service := ""
 		if v, ok := res.Attributes().Get(track.AttrServiceName); ok {
@@ -96,7 +97,7 @@ func fromRecord(lr plog.LogRecord, resJSON, service string, scope pcommon.Instru
 		ev.Body = body.Str()
 	} else if body.Type() != pcommon.ValueTypeEmpty {
 		ev.Body = body.AsString()
-		ev.BodyJSON = string(appendValue(nil, body))
+		ev.BodyJSON = string(pjson.AppendValue(nil, body))
 	}
 	if v, ok := attrs.Get(track.AttrEventID); ok && v.AsString() != "" {
 		ev.EventID = v.AsString()
@@ -114,7 +115,7 @@ func fromRecord(lr plog.LogRecord, resJSON, service string, scope pcommon.Instru
 	if v, ok := attrs.Get(track.AttrRoutes); ok {
 		ev.Routes = routesOf(v)
 	}
-	*buf = appendMap((*buf)[:0], attrs)
+	*buf = pjson.AppendMap((*buf)[:0], attrs)
 	ev.Attributes = string(*buf)
 	*buf = (*buf)[:0]
 	*buf = append(*buf, ev.EventName...)

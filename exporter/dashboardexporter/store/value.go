@@ -1,135 +1,15 @@
 package store
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// appendValue writes v as JSON in a form that decodeValue reads back with the
-// same types: doubles always carry a decimal point or exponent, so 3.0 stays a
-// double and 3 stays an int. Non-finite doubles and bytes become strings.
-func appendValue(dst []byte, v pcommon.Value) []byte {
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		return appendString(dst, v.Str())
-	case pcommon.ValueTypeInt:
-		return strconv.AppendInt(dst, v.Int(), 10)
-	case pcommon.ValueTypeDouble:
-		return appendDouble(dst, v.Double())
-	case pcommon.ValueTypeBool:
-		return strconv.AppendBool(dst, v.Bool())
-	case pcommon.ValueTypeMap:
-		return appendMap(dst, v.Map())
-	case pcommon.ValueTypeSlice:
-		s := v.Slice()
-		dst = append(dst, '[')
-		for i := 0; i < s.Len(); i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendValue(dst, s.At(i))
-		}
-		return append(dst, ']')
-	case pcommon.ValueTypeBytes:
-		return appendString(dst, base64.StdEncoding.EncodeToString(v.Bytes().AsRaw()))
-	default:
-		return append(dst, "null"...)
-	}
-}
-
-func appendMap(dst []byte, m pcommon.Map) []byte {
-	dst = append(dst, '{')
-	first := true
-	for k, v := range m.All() {
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = appendString(dst, k)
-		dst = append(dst, ':')
-		dst = appendValue(dst, v)
-	}
-	return append(dst, '}')
-}
-
-func appendDouble(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"+Inf"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Inf"`...)
-	}
-	start := len(dst)
-	dst = strconv.AppendFloat(dst, f, 'g', -1, 64)
-	if bytes.IndexAny(dst[start:], ".eEn") < 0 {
-		dst = append(dst, ".0"...)
-	}
-	return dst
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD;
-// <, > and & are escaped so that the stored JSON is safe in any context.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// decodeMap reads an object written by appendMap into m.
+// decodeMap reads an object written by pjson.AppendMap into m.
 func decodeMap(data string, m pcommon.Map) error {
 	if data == "" {
 		return nil
@@ -146,7 +26,7 @@ func decodeMap(data string, m pcommon.Map) error {
 	return decodeObject(dec, m)
 }
 
-// decodeValueString reads one value written by appendValue into v.
+// decodeValueString reads one value written by pjson.AppendValue into v.
 func decodeValueString(data string, v pcommon.Value) error {
 	dec := json.NewDecoder(strings.NewReader(data))
 	dec.UseNumber()

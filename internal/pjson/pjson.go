@@ -1,0 +1,141 @@
+// Package pjson writes pdata values as JSON without reflection, so that they
+// read back with the same types. The json_events encoder (internal/legacy) and
+// the dashboard's store both write events with it.
+package pjson
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// AppendValue writes v as JSON in a form that reads back with the same types:
+// integers stay integers, doubles always carry a decimal point or exponent
+// (3.0 stays a double), maps and slices nest; NaN and infinities, which JSON
+// cannot hold, become the strings "NaN", "+Inf", "-Inf"; bytes become base64.
+func AppendValue(dst []byte, v pcommon.Value) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return AppendString(dst, v.Str())
+	case pcommon.ValueTypeInt:
+		return strconv.AppendInt(dst, v.Int(), 10)
+	case pcommon.ValueTypeDouble:
+		return AppendDouble(dst, v.Double())
+	case pcommon.ValueTypeBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case pcommon.ValueTypeMap:
+		return AppendMap(dst, v.Map())
+	case pcommon.ValueTypeSlice:
+		dst = append(dst, '[')
+		s := v.Slice()
+		for i := 0; i < s.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendValue(dst, s.At(i))
+		}
+		return append(dst, ']')
+	case pcommon.ValueTypeBytes:
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
+		return append(dst, '"')
+	default:
+		return append(dst, "null"...)
+	}
+}
+
+// AppendMap writes m as a JSON object, in the map's order.
+func AppendMap(dst []byte, m pcommon.Map) []byte {
+	dst = append(dst, '{')
+	first := true
+	for k, v := range m.All() {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = AppendString(dst, k)
+		dst = append(dst, ':')
+		dst = AppendValue(dst, v)
+	}
+	return append(dst, '}')
+}
+
+// AppendDouble writes a double so that it reads back as a double: integral
+// values get ".0"; NaN and infinities, which JSON cannot hold, become strings.
+func AppendDouble(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, `"NaN"`...)
+	case math.IsInf(f, 1):
+		return append(dst, `"+Inf"`...)
+	case math.IsInf(f, -1):
+		return append(dst, `"-Inf"`...)
+	}
+	start := len(dst)
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	for _, c := range dst[start:] {
+		if c == '.' || c == 'e' {
+			return dst
+		}
+	}
+	return append(dst, '.', '0')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
