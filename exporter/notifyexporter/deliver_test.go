@@ -1,13 +1,16 @@
 package notifyexporter
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 )
 
@@ -50,6 +53,23 @@ func TestHeaderValue(t *testing.T) {
 	assert.Equal(t, "plain title", headerValue("plain  title\n"))
 	assert.Equal(t, "=?utf-8?q?Ollama_est_en_panne_=E2=80=94_=C3=A7a?=", headerValue("Ollama est en panne — ça"))
 	assert.Equal(t, "a Injected: header", headerValue("a\r\nInjected: header"))
+}
+
+// An event text holding DEL (a control byte Go's client refuses in a header)
+// must still reach an ntfy target: refused locally, it would be retried as if
+// the target were down and then dropped.
+func TestNtfyTitleWithDELIsDelivered(t *testing.T) {
+	var gotTitle string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotTitle = r.Header.Get("Title")
+	}))
+	defer srv.Close()
+	n := notification{Status: statusFiring, EventName: "task.failed", Family: "task\x7f"}
+	p, err := buildPayload(typeNtfy, n, "disk\x7f full", "text")
+	require.NoError(t, err)
+	err = deliverHTTP(context.Background(), srv.Client(), "ntfy", srv.URL, p, time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, "=?utf-8?q?disk=7F_full?=", gotTitle)
 }
 
 func TestStripURL(t *testing.T) {

@@ -61,13 +61,13 @@ func FuzzParseRetryAfter(f *testing.F) {
 }
 
 func FuzzHeaderValue(f *testing.F) {
-	for _, s := range []string{"plain title", "Ollama est en panne — ça", "two\nlines\r\n", "\x00\x7f", string([]byte{0xff, 0xfe})} {
+	for _, s := range []string{"plain title", "Ollama est en panne — ça", "two\nlines\r\n", "\x00\x7f", "del\x7f", string([]byte{0xff, 0xfe})} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v := headerValue(s)
 		for i := 0; i < len(v); i++ {
-			if v[i] < 0x20 || v[i] >= utf8.RuneSelf {
+			if v[i] < 0x20 || v[i] == 0x7f || v[i] >= utf8.RuneSelf {
 				t.Fatalf("headerValue(%q) = %q has byte %#x", s, v, v[i])
 			}
 		}

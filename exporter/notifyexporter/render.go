@@ -272,12 +272,13 @@ func ntfyTags(n notification) string {
 	return strings.Join(tags, ",")
 }
 
-// headerValue makes s a single-line header value; non-ASCII text is
+// headerValue makes s a single-line header value; non-ASCII text and
+// control bytes (DEL included, which Go's client refuses in a header) are
 // RFC 2047-encoded (ntfy decodes it).
 func headerValue(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf || s[i] < 0x20 {
+		if s[i] >= utf8.RuneSelf || s[i] < 0x20 || s[i] == 0x7f {
 			return mime.QEncoding.Encode("utf-8", strings.ToValidUTF8(s, "\uFFFD"))
 		}
 	}
