@@ -243,6 +243,30 @@ func TestRotatingFileNeverSplitsLines(t *testing.T) {
 	assert.Equal(t, strings.Repeat("a", 40)+"\n"+strings.Repeat("b", 40)+"\n", read(path+".3"))
 }
 
+// An external copy-truncate (logrotate's copytruncate) empties the file in
+// place: the size kept for rotation must follow, or the next lines go to a
+// needlessly rotated file (and a failed write would "cut back" the file to
+// the old size, filling it with NUL bytes).
+func TestFollowsAnExternalCopyTruncate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	rf := newRotatingFile(path, 100, 3)
+	require.NoError(t, rf.open())
+	line := func(c string) ([]byte, []int) {
+		b := []byte(strings.Repeat(c, 59) + "\n")
+		return b, []int{len(b)}
+	}
+	require.NoError(t, rf.writeLines(line("a")))
+	require.NoError(t, os.Truncate(path, 0))
+	require.NoError(t, rf.writeLines(line("b")))
+	require.NoError(t, rf.closeFile())
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Repeat("b", 59)+"\n", string(b))
+	_, err = os.Stat(path + ".1")
+	assert.True(t, os.IsNotExist(err), "no rotation: the truncated file holds one line")
+}
+
 func TestReopensWhenTheFileIsMovedAway(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MaxMegabytes = 0

@@ -73,13 +73,18 @@ func lastByte(path string, size int64) (byte, error) {
 }
 
 // reopenIfReplaced reopens the path when something else (logrotate, an
-// operator) moved or deleted the file we hold.
+// operator) moved or deleted the file we hold, and follows a truncation.
 func (r *rotatingFile) reopenIfReplaced() error {
 	if r.f == nil {
 		return r.open()
 	}
 	info, err := os.Stat(r.path)
 	if err == nil && os.SameFile(info, r.info) {
+		// Truncated in place (copytruncate): follow, so rotation and the
+		// cut-back of a failed write use the real size.
+		if info.Size() < r.size {
+			r.size = info.Size()
+		}
 		return nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
