@@ -20,7 +20,10 @@ const defaultJSONEventsService = "agent-runner"
 //
 //	ts        Timestamp (else ObservedTimestamp) in epoch seconds, with up to 9
 //	          decimals and no trailing zeros
-//	level     SeverityText if set, else LevelWord(SeverityNumber)
+//	level     SeverityText when it is a severity word that agrees with
+//	          SeverityNumber (or the number is unset), else
+//	          LevelWord(SeverityNumber): the line always reads back
+//	          with the record's severity
 //	event     EventName ("log" when empty, so the line can be read back)
 //	component attribute track.component, when present
 //	msg       Body as a string
@@ -42,11 +45,7 @@ func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	dst = appendEpochSeconds(dst, uint64(ts))
 
 	dst = append(dst, `,"level":`...)
-	level := lr.SeverityText()
-	if level == "" {
-		level = LevelWord(lr.SeverityNumber())
-	}
-	dst = pjson.AppendString(dst, level)
+	dst = pjson.AppendString(dst, levelOf(lr))
 
 	dst = append(dst, `,"event":`...)
 	name := lr.EventName()
@@ -134,6 +133,20 @@ func AppendJSONEvent(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 		}
 	}
 	return append(dst, '}', '\n')
+}
+
+// levelOf is the line's level: the record's own word when a json_events
+// reader understands it and it says what SeverityNumber says (legacy records
+// keep "warning", "Fatal" as sent), else the legacy word for the number (an
+// OTLP SDK's "Information" or a word that contradicts the number).
+func levelOf(lr plog.LogRecord) string {
+	text, num := lr.SeverityText(), lr.SeverityNumber()
+	if text != "" {
+		if n, ok := track.SeverityFromWord(text); ok && (num == plog.SeverityNumberUnspecified || track.SeverityLabel(n) == track.SeverityLabel(num)) {
+			return text
+		}
+	}
+	return LevelWord(num)
 }
 
 // appendEpochSeconds writes nanoseconds as seconds with a fraction of up to 9

@@ -134,3 +134,43 @@ func TestLevelWord(t *testing.T) {
 		assert.Equal(t, want, LevelWord(n), "severity %d", n)
 	}
 }
+
+// An OTLP record's SeverityText is free text ("Information" from .NET, "W"
+// from some bridges) and may disagree with its SeverityNumber: the line's
+// level must still be a legacy word that reads back with the record's
+// severity, or old readers (and the eventlog receiver) reject the line.
+func TestAppendJSONEventLevelReadsBack(t *testing.T) {
+	tests := []struct {
+		text      string
+		num       plog.SeverityNumber
+		wantLevel string
+	}{
+		{"Information", plog.SeverityNumberInfo, "INFO"},
+		{"W", plog.SeverityNumberWarn, "WARNING"},
+		{"", plog.SeverityNumberError2, "ERROR"},
+		{"INFO", plog.SeverityNumberError, "ERROR"}, // the number wins over a contradicting word
+		{"warning", plog.SeverityNumberWarn, "warning"},
+		{"ERROR", plog.SeverityNumberUnspecified, "ERROR"},
+		{"Fatal", plog.SeverityNumberFatal, "Fatal"},
+	}
+	for _, tt := range tests {
+		res := pcommon.NewResource()
+		lr := plog.NewLogRecord()
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(time.Unix(1764331200, 0)))
+		lr.SetEventName("e")
+		lr.SetSeverityText(tt.text)
+		lr.SetSeverityNumber(tt.num)
+		out := AppendJSONEvent(nil, res, lr)
+		var line struct {
+			Level string `json:"level"`
+		}
+		require.NoError(t, json.Unmarshal(out, &line), "%s", out)
+		assert.Equal(t, tt.wantLevel, line.Level, "text %q, number %d", tt.text, tt.num)
+		_, again := decodeOne(t, JSONEvents, string(out))
+		want := tt.num
+		if want == plog.SeverityNumberUnspecified {
+			want = plog.SeverityNumberError
+		}
+		assert.Equal(t, LevelWord(want), LevelWord(again.SeverityNumber()), "severity through %s", out)
+	}
+}
