@@ -65,9 +65,9 @@ setTimeout(function () { throw new Error('e2e boom in legacy dashboard'); }, 50)
 	}, "the failed fetch stored on the dashboard")
 
 	// It appears live on the open dashboard, then in the detail view.
-	testbin.WaitJS(t, ctx, rowWith("e2e boom in legacy dashboard"), 5*time.Second)
+	testbin.WaitJS(t, ctx, rowWith("e2e boom in legacy dashboard"), 20*time.Second)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(dashURL+"/#/events/"+id)))
-	testbin.WaitJS(t, ctx, `!document.getElementById('detail').hidden && document.getElementById('d-attrs').textContent.includes('exception.stacktrace')`, 5*time.Second)
+	testbin.WaitJS(t, ctx, `!document.getElementById('detail').hidden && document.getElementById('d-attrs').textContent.includes('exception.stacktrace')`, 20*time.Second)
 	fields := testbin.EvalJS[string](t, ctx, `document.getElementById('detail').textContent`)
 	assert.Contains(t, fields, "dashboard.error")
 	assert.Contains(t, fields, "track.routes")
