@@ -283,21 +283,32 @@ func TestReopensWhenTheFileIsMovedAway(t *testing.T) {
 	assert.Equal(t, "m-000005", eventIDOf(lines[0]))
 }
 
-func TestTornLastLineIsClosedBeforeAppending(t *testing.T) {
-	cfg := testConfig(t)
-	require.NoError(t, os.MkdirAll(filepath.Dir(cfg.Path), 0o755))
-	require.NoError(t, os.WriteFile(cfg.Path, []byte(`{"ts": 1, "event": "whole"}`+"\n"+`{"ts": 2, "ev`), 0o644))
-	exp := startExporter(t, settings(), cfg)
-	require.NoError(t, exp.ConsumeLogs(context.Background(), otlpLogs("t", 0, 1)))
-	require.NoError(t, exp.Shutdown(context.Background()))
-	raw, err := os.ReadFile(cfg.Path)
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
-	require.Len(t, lines, 3)
-	assert.Equal(t, `{"ts": 2, "ev`, lines[1], "the torn line stays as it was, on its own line")
-	var m map[string]any
-	require.NoError(t, json.Unmarshal([]byte(lines[2]), &m))
-	assert.Equal(t, "t-000000", eventIDOf(m))
+func TestTornLastLineIsCutBeforeAppending(t *testing.T) {
+	for name, content := range map[string]string{
+		"after whole lines": `{"ts": 1, "event": "whole"}` + "\n" + `{"ts": 2, "ev`,
+		"only a torn line":  `{"ts": 2, "ev`,
+		"long torn line":    `{"ts": 1, "event": "whole"}` + "\n" + `{"ts": 2, "msg": "` + strings.Repeat("x", 10000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig(t)
+			require.NoError(t, os.MkdirAll(filepath.Dir(cfg.Path), 0o755))
+			require.NoError(t, os.WriteFile(cfg.Path, []byte(content), 0o644))
+			exp := startExporter(t, settings(), cfg)
+			require.NoError(t, exp.ConsumeLogs(context.Background(), otlpLogs("t", 0, 1)))
+			require.NoError(t, exp.Shutdown(context.Background()))
+			raw, err := os.ReadFile(cfg.Path)
+			require.NoError(t, err)
+			lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+			wantWhole := strings.Count(content, "\n")
+			require.Len(t, lines, wantWhole+1, "the whole lines, then the new one; the torn line is gone")
+			for _, l := range lines {
+				assert.True(t, json.Valid([]byte(l)), "every line is JSON: %q", l)
+			}
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(lines[wantWhole]), &m))
+			assert.Equal(t, "t-000000", eventIDOf(m))
+		})
+	}
 }
 
 func TestStartFailsWhenThePathCannotBeOpened(t *testing.T) {

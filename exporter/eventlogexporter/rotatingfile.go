@@ -1,6 +1,7 @@
 package eventlogexporter // import "github.com/unitrack/unitrack/exporter/eventlogexporter"
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -31,8 +32,9 @@ func newRotatingFile(path string, maxBytes int64, maxBackups int) *rotatingFile 
 }
 
 // open opens (or creates) the file for appending. A file that does not end in
-// a newline (a torn last line after a power loss) gets one, so the next line
-// is never glued to it.
+// a newline (a torn last line after a crash or power loss) is cut back to its
+// last whole line: the torn line is unreadable to every json_events reader,
+// and its batch was never confirmed with fsync: batch, so it is written again.
 func (r *rotatingFile) open() error {
 	if err := os.MkdirAll(filepath.Dir(r.path), 0o755); err != nil {
 		return fmt.Errorf("create directory of %s: %w", r.path, err)
@@ -47,29 +49,44 @@ func (r *rotatingFile) open() error {
 		return fmt.Errorf("stat %s: %w", r.path, err)
 	}
 	r.f, r.info, r.size, r.dirty = f, info, info.Size(), false
-	if r.size > 0 {
-		last, err := lastByte(r.path, r.size)
-		if err != nil {
-			return err
-		}
-		if last != '\n' {
-			return r.writeChunk([]byte{'\n'})
-		}
+	if r.size == 0 {
+		return nil
 	}
-	return nil
+	whole, err := endOfLastLine(r.path, r.size)
+	if err != nil {
+		return err
+	}
+	if whole == r.size {
+		return nil
+	}
+	if err := f.Truncate(whole); err != nil {
+		return fmt.Errorf("cut the torn last line of %s: %w", r.path, err)
+	}
+	r.size = whole
+	return f.Sync()
 }
 
-func lastByte(path string, size int64) (byte, error) {
+// endOfLastLine is the offset just after the last '\n' in the first size
+// bytes of the file (0 when there is none).
+func endOfLastLine(path string, size int64) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
-	var b [1]byte
-	if _, err := f.ReadAt(b[:], size-1); err != nil && !errors.Is(err, io.EOF) {
-		return 0, fmt.Errorf("read %s: %w", path, err)
+	var buf [4096]byte
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil && !errors.Is(err, io.EOF) {
+			return 0, fmt.Errorf("read %s: %w", path, err)
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
 	}
-	return b[0], nil
+	return 0, nil
 }
 
 // reopenIfReplaced reopens the path when something else (logrotate, an

@@ -160,15 +160,12 @@ func TestRotationRenameAndCreate(t *testing.T) {
 	sink.waitTotal(t, 100)
 
 	// The writer appends a few more lines, then the file is renamed out of the
-	// glob and the writer, still holding the old descriptor, writes a last
-	// line before it reopens the path as a new file.
-	appendLines(t, path, seqLines("r", 100, 110)...)
-	old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	require.NoError(t, err)
+	// glob and the writer reopens the path as a new file. (A write through the
+	// old descriptor after a rename out of the glob is read only if it lands
+	// before fileconsumer's next poll; TestRotationRenameWithinTheGlob covers
+	// writes to a renamed file that stays in the glob.)
+	appendLines(t, path, seqLines("r", 100, 111)...)
 	require.NoError(t, os.Rename(path, path+".1"))
-	_, err = old.WriteString(eventLine("r-00110", 110))
-	require.NoError(t, err)
-	require.NoError(t, old.Close())
 	appendLines(t, path, seqLines("r", 111, 200)...)
 
 	sink.waitTotal(t, 200)
