@@ -102,9 +102,11 @@ service:
 	post(otlpBreaker("failure", "01B", 13, now.Add(time.Millisecond)))
 	c.WaitFor(20*time.Second, func() bool { return len(lines()) == 1 }, "firing line in the inbox")
 
-	// The state is saved right after the notification is queued; give that
-	// write a moment before the crash.
-	time.Sleep(time.Second)
+	// The state is saved right after the notification is queued, and the
+	// queue records the delivery just after the inbox write; nothing outside
+	// the collector shows when both are on disk, so give them a generous
+	// moment (a loaded CI machine) before the crash.
+	time.Sleep(3 * time.Second)
 	c.Kill()
 	c.Restart()
 	post(otlpBreaker("opened", "01C", 17, now.Add(time.Second)))
