@@ -7,6 +7,8 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"go.opentelemetry.io/collector/component"
+
+	"github.com/unitrack/unitrack/internal/routing"
 )
 
 // Config is the configuration of one route processor instance. An instance is
@@ -127,7 +129,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("error_mode: %q is not one of propagate, ignore, silent", cfg.ErrorMode))
 	}
 	if len(errs) == 0 {
-		if _, err := compileRoutes(cfg.Routes, nopTelemetry()); err != nil {
+		if _, err := newTable(cfg, nopTelemetry()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -160,7 +162,7 @@ func (cfg *Config) allSinks() []string {
 		all = append(all, r.Sinks...)
 	}
 	all = append(all, cfg.DefaultSinks...)
-	return sortedUnique(all)
+	return routing.SortedUnique(all)
 }
 
 func checkSinkNames(where string, sinks []string) []error {
