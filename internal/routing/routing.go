@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
@@ -34,6 +35,33 @@ type Route struct {
 	FromList bool
 	// Sinks are the sinks a matching record goes to.
 	Sinks []string
+}
+
+// NewRoute is row i of a table as configured, with either one condition or
+// a list of conditions.
+func NewRoute(i int, name, condition string, conditions, sinks []string) Route {
+	r := Route{Name: name, Label: Label(i, name, sinks), Sinks: sinks}
+	if r.Name == "" {
+		r.Name = "routes[" + strconv.Itoa(i) + "]"
+	}
+	if condition != "" {
+		r.Conditions = []string{condition}
+	} else {
+		r.Conditions, r.FromList = conditions, true
+	}
+	return r
+}
+
+// Label names row i in messages: its index, name and sinks, so that an error
+// points at one row of the table whether or not it is named.
+func Label(i int, name string, sinks []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "routes[%d]", i)
+	if name != "" {
+		fmt.Fprintf(&b, " %q", name)
+	}
+	fmt.Fprintf(&b, " (sinks [%s])", strings.Join(sinks, ", "))
+	return b.String()
 }
 
 type compiledRoute struct {

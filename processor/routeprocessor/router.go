@@ -20,8 +20,7 @@ func routingRoutes(routes []RouteConfig) []routing.Route {
 	out := make([]routing.Route, len(routes))
 	for i := range routes {
 		r := &routes[i]
-		out[i] = routing.Route{Name: r.metricName(i), Label: r.label(i), Conditions: r.conditionTexts(),
-			FromList: r.Condition == "", Sinks: r.Sinks}
+		out[i] = routing.NewRoute(i, r.Name, r.Condition, r.Conditions, r.Sinks)
 	}
 	return out
 }
