@@ -210,11 +210,6 @@ func (d *detector) observeRate(o observation, now time.Time, out []finding) []fi
 		return out
 	}
 	s.count++
-	// The count only grows, so a bucket is known to be anomalous as soon as
-	// it reaches the threshold: fire then, not when the bucket ends.
-	if !s.firing && d.rateWarm(s) && s.count >= s.threshold {
-		out = append(out, d.fireRate(k, s, now))
-	}
 	return out
 }
 

@@ -37,6 +37,7 @@ func TestErrorRateSpikeIsOneEpisode(t *testing.T) {
 	d := newDetector(cfg)
 	counts := append(repeat(2, 20), 20, 25, 2, 2, 2)
 	steps := errorBuckets(t0, time.Minute, counts...)
+	// A bucket is judged when it ends: the last one by a clock step.
 	steps = append(steps, step{at: t0.Add(time.Duration(len(counts)) * time.Minute)})
 	got := run(d, steps)
 	require.Len(t, got, 2, "one detected and one resolved record for one episode: %+v", got)
@@ -46,13 +47,14 @@ func TestErrorRateSpikeIsOneEpisode(t *testing.T) {
 	assert.Equal(t, kindErrorRate, det.Kind)
 	assert.Equal(t, "agent-runner", det.Service)
 	assert.Equal(t, "mcp", det.Category)
-	// It fires as soon as the bucket reaches the threshold, not at its end.
+	// It fires when the bucket ends, with the bucket's whole count.
 	spike := t0.Add(20 * time.Minute)
-	assert.Equal(t, spike.Add(2*time.Second), det.At)
+	assert.Equal(t, spike.Add(time.Minute), det.At)
 	assert.Equal(t, spike, det.WindowStart)
+	assert.Equal(t, spike.Add(time.Minute), det.WindowEnd)
 	assert.InDelta(t, 2, det.Baseline, 0.01)
-	th := int64(det.Value)
-	assert.Equal(t, d.threshold(&rateSeries{mean: det.Baseline, variance: 0}), th, "value is the count at the threshold")
+	assert.Equal(t, float64(20), det.Value)
+	assert.InDelta(t, (20-det.Baseline)/det.StdDev, det.Score, 1e-9)
 	assert.GreaterOrEqual(t, det.Score, cfg.ErrorRate.ZScore)
 
 	assert.True(t, res.Resolved)
@@ -65,11 +67,11 @@ func TestErrorRateFromZeroNeedsMinCount(t *testing.T) {
 	// Warm, with no errors at all: 1 to 4 errors in a bucket are not anomalies.
 	for n := 1; n < 5; n++ {
 		d := newDetector(testConfig())
-		assert.Empty(t, run(d, errorBuckets(t0, time.Minute, append(repeat(0, 10), n)...)), "%d errors", n)
+		assert.Empty(t, run(d, append(errorBuckets(t0, time.Minute, append(repeat(0, 10), n)...), step{at: t0.Add(11 * time.Minute)})), "%d errors", n)
 	}
 	// 5 (min_count) is.
 	d := newDetector(testConfig())
-	got := run(d, errorBuckets(t0, time.Minute, append(repeat(0, 10), 5)...))
+	got := run(d, append(errorBuckets(t0, time.Minute, append(repeat(0, 10), 5)...), step{at: t0.Add(11 * time.Minute)}))
 	require.Len(t, got, 1, "%+v", got)
 	assert.Equal(t, float64(5), got[0].Value)
 	assert.Equal(t, t0.Add(10*time.Minute), got[0].WindowStart)
@@ -81,7 +83,7 @@ func TestErrorRateWaitsForWarmup(t *testing.T) {
 	got := run(d, errorBuckets(t0, time.Minute, 0, 0, 0, 50, 0, 0, 0))
 	assert.Empty(t, got)
 	// The same spike once warm fires.
-	got = run(d, errorBuckets(t0.Add(7*time.Minute), time.Minute, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60))
+	got = run(d, errorBuckets(t0.Add(7*time.Minute), time.Minute, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0))
 	require.Len(t, got, 1, "%+v", got)
 }
 
@@ -106,7 +108,7 @@ func TestErrorRateSeriesAreApart(t *testing.T) {
 	}
 	// agent-runner's mcp series has no errors: 6 is a spike there, though
 	// indexer's mcp series has 3 a minute.
-	steps = append(steps, step{at: t0.Add(12 * time.Minute), ev: &mcpError, n: 6})
+	steps = append(steps, step{at: t0.Add(12 * time.Minute), ev: &mcpError, n: 6}, step{at: t0.Add(13 * time.Minute)})
 	got := run(d, steps)
 	require.Len(t, got, 1, "%+v", got)
 	assert.Equal(t, "agent-runner", got[0].Service)
@@ -219,7 +221,7 @@ func TestNewErrorNames(t *testing.T) {
 		return &e
 	}
 	got := run(d, []step{
-		{at: t0, ev: named("task.failed", plog.SeverityNumberError)},                   // learned in warm-up
+		{at: t0, ev: named("task.failed", plog.SeverityNumberError)},                        // learned in warm-up
 		{at: t0.Add(59 * time.Minute), ev: named("task.timeout", plog.SeverityNumberError)}, // still warm-up
 		{at: t0.Add(61 * time.Minute), ev: named("task.failed", plog.SeverityNumberError)},
 		{at: t0.Add(61 * time.Minute), ev: named("task.timeout", plog.SeverityNumberFatal)},

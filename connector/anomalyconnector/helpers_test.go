@@ -33,7 +33,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // ev is one event as a test writes it.
@@ -109,9 +109,9 @@ func (c *anomalyConnector) consumeAt(t testing.TB, clk *clock, at time.Time, e e
 
 // collect runs the detector over obs and returns every finding.
 type step struct {
-	at  time.Time
-	ev  *ev // nil: only advance the clock
-	n   int
+	at time.Time
+	ev *ev // nil: only advance the clock
+	n  int
 }
 
 func run(d *detector, steps []step) []finding {
@@ -127,3 +127,5 @@ func run(d *detector, steps []step) []finding {
 	}
 	return out
 }
+
+var t0Context = context.Background()

@@ -173,7 +173,7 @@ func body(f finding, sentence string) string {
 	switch f.Kind {
 	case kindErrorRate:
 		if !f.Resolved {
-			fmt.Fprintf(&b, " %s errors in the bucket so far against a baseline of %s ± %s (z-score %s).", num(f.Value), num(f.Baseline), num(f.StdDev), num(f.Score))
+			fmt.Fprintf(&b, " %s errors in the bucket against a baseline of %s ± %s (z-score %s).", num(f.Value), num(f.Baseline), num(f.StdDev), num(f.Score))
 		}
 	case kindSilence:
 		if !f.Resolved {
