@@ -2,11 +2,13 @@ package anomalyconnector
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector/connectortest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -92,7 +94,9 @@ var (
 func newTestConnector(t testing.TB, cfg *Config) (*anomalyConnector, *consumertest.LogsSink, *clock) {
 	t.Helper()
 	sink := &consumertest.LogsSink{}
-	c, err := newAnomalyConnector(cfg, connectortest.NewNopSettings(metadata.Type), sink)
+	set := connectortest.NewNopSettings(metadata.Type)
+	set.ID = component.NewID(metadata.Type) // a stable id: storage is keyed by it
+	c, err := newAnomalyConnector(cfg, set, sink)
 	require.NoError(t, err)
 	clk := &clock{t: t0}
 	c.now = clk.now
@@ -115,6 +119,8 @@ type step struct {
 }
 
 func run(d *detector, steps []step) []finding {
+	steps = slices.Clone(steps)
+	slices.SortStableFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
 	var out []finding
 	for _, s := range steps {
 		out = d.advance(s.at, out)

@@ -127,9 +127,9 @@ func describe(f finding, bucket time.Duration) string {
 				what, rate(f.Value, bucket), rate(f.Baseline, bucket), duration(f.WindowEnd.Sub(f.WindowStart)), rate(f.Peak, bucket))
 		}
 		if f.Baseline < 0.5 {
-			return fmt.Sprintf("%s reached %s; it is usually %s.", what, rate(f.Value, bucket), rate(f.Baseline, bucket))
+			return fmt.Sprintf("%s is %s; it is usually %s.", what, rate(f.Value, bucket), rate(f.Baseline, bucket))
 		}
-		return fmt.Sprintf("%s reached %s, %sx its usual %s.", what, rate(f.Value, bucket), num(f.Value/f.Baseline), rate(f.Baseline, bucket))
+		return fmt.Sprintf("%s is %s, %sx its usual %s.", what, rate(f.Value, bucket), num(f.Value/f.Baseline), rate(f.Baseline, bucket))
 	case kindSilence:
 		who := "The " + sourcePhrase(f) + on
 		if f.Resolved {
