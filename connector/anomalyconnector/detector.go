@@ -25,6 +25,13 @@ const (
 	// maxSkipBuckets bounds the buckets closed one by one after an idle
 	// gap; past it the baseline is decayed in one step.
 	maxSkipBuckets = 1000
+	// longestDecay halves the remembered longest interval over 1000 intervals.
+	longestDecay = 0.999307
+	// maxVariation is the largest coefficient of variation of a regular
+	// source's intervals (random arrivals have 1).
+	maxVariation = 0.5
+	// maxFlaps is how many recent silences make a source bursty.
+	maxFlaps = 3
 )
 
 // observation is what the detectors read from one record.
@@ -119,6 +126,8 @@ type rateSeries struct {
 type sourceSeries struct {
 	last      time.Time
 	intervals []int64 // milliseconds, oldest first
+	longest   float64 // longest interval (ms), decaying by half over 1000 intervals
+	flaps     float64 // silences that ended, decaying the same way
 	firing    bool
 	typical   time.Duration // the typical interval when it fired
 	skipNext  bool          // the next interval spans a restart
@@ -223,7 +232,7 @@ func (d *detector) fireRate(k rateKey, s *rateSeries, now time.Time) finding {
 	return finding{
 		Kind: kindErrorRate, At: now, Service: k.service, Category: k.category,
 		Value: float64(s.count), Baseline: s.mean, StdDev: sd,
-		Score:       (float64(s.count) - s.mean) / math.Max(sd, 1e-9),
+		Score:       zscore(s, float64(s.count)),
 		WindowStart: s.start, WindowEnd: now,
 	}
 }
@@ -234,11 +243,28 @@ func (d *detector) stddev(s *rateSeries) float64 {
 	return math.Sqrt(math.Max(s.variance, s.mean))
 }
 
+// dispersion is the baseline's variance over its mean, at least 1 (Poisson);
+// below a mean of 1 the counts are taken as Poisson (the ratio of two
+// decaying small numbers says nothing).
+func dispersion(s *rateSeries) float64 {
+	return math.Max(1, s.variance/math.Max(s.mean, 1))
+}
+
+// zscore of count c against the baseline, on the Anscombe scale: for
+// Poisson counts 2*sqrt(c+3/8) has a variance close to 1 whatever the mean,
+// so that the same threshold holds for rare and for frequent errors (a
+// plain (c-mean)/stddev fires far too often on small counts); overdispersed
+// series are scaled down by their dispersion.
+func zscore(s *rateSeries, c float64) float64 {
+	return 2 * (math.Sqrt(c+0.375) - math.Sqrt(s.mean+0.375)) / math.Sqrt(dispersion(s))
+}
+
 // threshold is the smallest count of an anomalous bucket:
-// count >= min_count, count >= ratio*mean and (count-mean)/stddev >= zscore.
+// count >= min_count, count >= ratio*mean and zscore(count) >= zscore.
 func (d *detector) threshold(s *rateSeries) int64 {
 	c := d.cfg.ErrorRate
-	t := math.Max(float64(c.MinCount), math.Max(c.Ratio*s.mean, s.mean+c.ZScore*d.stddev(s)))
+	root := c.ZScore*math.Sqrt(dispersion(s))/2 + math.Sqrt(s.mean+0.375)
+	t := math.Max(float64(c.MinCount), math.Max(c.Ratio*s.mean, root*root-0.375))
 	// Round away float noise before ceil (2.0000000001 is 2).
 	return int64(math.Ceil(t - 1e-9))
 }
@@ -304,7 +330,12 @@ func (d *detector) closeRate(k rateKey, s *rateSeries, out []finding) []finding 
 	a := d.alpha(s)
 	diff := x - s.mean
 	s.mean += a * diff
-	s.variance = (1 - a) * (s.variance + a*diff*diff)
+	// An anomalous bucket moves the mean (so that a lasting new level ends
+	// the episode) but not the variance, which it would inflate enough to
+	// hide the next buckets of the same spike.
+	if !anomalous {
+		s.variance = (1 - a) * (s.variance + a*diff*diff)
+	}
 	s.buckets++
 	s.start = end
 	s.count = 0
@@ -329,6 +360,7 @@ func (d *detector) observeSource(o observation, now time.Time, out []finding) []
 	switch {
 	case s.firing:
 		s.firing = false
+		s.flaps++
 		out = append(out, finding{
 			Kind: kindSilence, Resolved: true, At: now, Service: k.service, Source: k.source,
 			SubjectKey: k.subjectKey, SubjectValue: k.subjectValue,
@@ -340,7 +372,10 @@ func (d *detector) observeSource(o observation, now time.Time, out []finding) []
 	case s.skipNext:
 		s.skipNext = false
 	default:
-		s.intervals = append(s.intervals, gap.Milliseconds())
+		ms := gap.Milliseconds()
+		s.intervals = append(s.intervals, ms)
+		s.longest = math.Max(float64(ms), s.longest*longestDecay)
+		s.flaps *= longestDecay
 		if len(s.intervals) > maxIntervals {
 			s.intervals = s.intervals[len(s.intervals)-maxIntervals:]
 		}
@@ -352,8 +387,13 @@ func (d *detector) observeSource(o observation, now time.Time, out []finding) []
 }
 
 // typicalInterval is the median of the recorded intervals, and whether the
-// source is watched: warmed up, and none of its intervals as long as the
-// silence that would fire (it reports regularly).
+// source is watched: warmed up, and no interval as long as the silence that
+// would fire (it reports regularly). The longest interval is remembered
+// beyond the last 16 (decaying by half over 1000 intervals), so that a
+// bursty source's pauses keep it unwatched between them. Sources whose
+// intervals vary more than maxVariation of their mean (random arrivals such
+// as clicks), and sources that went silent and came back maxFlaps times
+// recently (bursty, not dead), are not watched either.
 func (d *detector) typicalInterval(s *sourceSeries) (time.Duration, bool) {
 	c := d.cfg.Silence
 	if len(s.intervals) < c.WarmupReports {
@@ -366,7 +406,18 @@ func (d *detector) typicalInterval(s *sourceSeries) (time.Duration, bool) {
 	if n%2 == 0 {
 		med = (float64(sorted[n/2-1]) + med) / 2
 	}
-	if float64(sorted[n-1]) >= c.Factor*med {
+	if math.Max(float64(sorted[n-1]), s.longest) >= c.Factor*med || s.flaps >= maxFlaps {
+		return 0, false
+	}
+	var sum, sq float64
+	for _, v := range sorted {
+		sum += float64(v)
+	}
+	mean := sum / float64(n)
+	for _, v := range sorted {
+		sq += (float64(v) - mean) * (float64(v) - mean)
+	}
+	if math.Sqrt(sq/float64(n)) > maxVariation*mean {
 		return 0, false
 	}
 	return time.Duration(med * float64(time.Millisecond)), true

@@ -30,7 +30,7 @@ func createDefaultConfig() component.Config {
 			Enabled:         true,
 			BaselineBuckets: 60,
 			WarmupBuckets:   30,
-			ZScore:          4,
+			ZScore:          3.5,
 			Ratio:           3,
 			MinCount:        5,
 			ResolveBuckets:  2,

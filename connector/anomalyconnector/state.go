@@ -47,6 +47,8 @@ type persistedSrc struct {
 	SubjectValue string        `json:"subject_value,omitempty"`
 	Last         time.Time     `json:"last"`
 	IntervalsMS  []int64       `json:"intervals_ms"`
+	LongestMS    float64       `json:"longest_ms,omitempty"`
+	Flaps        float64       `json:"flaps,omitempty"`
 	Firing       bool          `json:"firing,omitempty"`
 	Typical      time.Duration `json:"typical_ns,omitempty"`
 }
@@ -74,7 +76,7 @@ func (d *detector) snapshot() ([]byte, error) {
 	for k, s := range d.sources {
 		st.Sources = append(st.Sources, persistedSrc{
 			Source: k.source, Service: k.service, SubjectKey: k.subjectKey, SubjectValue: k.subjectValue,
-			Last: s.last, IntervalsMS: slices.Clone(s.intervals), Firing: s.firing, Typical: s.typical,
+			Last: s.last, IntervalsMS: slices.Clone(s.intervals), LongestMS: s.longest, Flaps: s.flaps, Firing: s.firing, Typical: s.typical,
 		})
 	}
 	slices.SortFunc(st.Sources, func(a, b persistedSrc) int {
@@ -146,6 +148,9 @@ func decodeState(b []byte) (*persistedState, error) {
 		if s.Typical < 0 {
 			bad("sources", i, "typical_ns >= 0", int64(s.Typical))
 		}
+		if !finiteNonNeg(s.LongestMS) || !finiteNonNeg(s.Flaps) {
+			bad("sources", i, "longest_ms and flaps to be finite numbers >= 0", fmt.Sprintf("%v, %v", s.LongestMS, s.Flaps))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("decode anomaly state: %w", err)
@@ -182,7 +187,7 @@ func (d *detector) restore(st *persistedState, now time.Time) (dropped bool) {
 		if len(d.sources) >= d.cfg.MaxSeries {
 			break
 		}
-		s := &sourceSeries{last: p.Last, intervals: slices.Clone(p.IntervalsMS), firing: p.Firing, typical: p.Typical}
+		s := &sourceSeries{last: p.Last, intervals: slices.Clone(p.IntervalsMS), longest: p.LongestMS, flaps: p.Flaps, firing: p.Firing, typical: p.Typical}
 		if !s.firing {
 			if now.After(s.last) {
 				s.last = now
