@@ -81,6 +81,9 @@ const (
 	EventTaskFailed          = "task.failed"
 	EventTaskSucceeded       = "task.succeeded"
 	EventAnomalyDetected     = "anomaly.detected"
-	EventBlogPost            = "blog.post"
-	EventNotification        = "notification"
+	// EventAnomalyResolved ends the episode an anomaly.detected opened (the
+	// anomaly connector sends it when an error-rate spike or a silence ends).
+	EventAnomalyResolved = "anomaly.resolved"
+	EventBlogPost        = "blog.post"
+	EventNotification    = "notification"
 )

@@ -23,11 +23,10 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                         metric.Meter
-	ExporterBlogAnomaliesDetected metric.Int64Counter
-	ExporterBlogEventsGrouped     metric.Int64Counter
-	ExporterBlogPostsRemoved      metric.Int64Counter
-	ExporterBlogPostsWritten      metric.Int64Counter
+	meter                     metric.Meter
+	ExporterBlogEventsGrouped metric.Int64Counter
+	ExporterBlogPostsRemoved  metric.Int64Counter
+	ExporterBlogPostsWritten  metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -53,12 +52,6 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
-	builder.ExporterBlogAnomaliesDetected, err = builder.meter.Int64Counter(
-		"otelcol_exporter_blog_anomalies_detected",
-		metric.WithDescription("Number of bucket evaluations where a category's event rate was anomalous. [Alpha]"),
-		metric.WithUnit("{anomaly}"),
-	)
-	errs = errors.Join(errs, err)
 	builder.ExporterBlogEventsGrouped, err = builder.meter.Int64Counter(
 		"otelcol_exporter_blog_events_grouped",
 		metric.WithDescription("Number of events that joined a post (opened, updated or resolved an incident, or became a post). [Alpha]"),
