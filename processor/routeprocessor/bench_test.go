@@ -82,6 +82,8 @@ func (f *floorProcessor) decide(lr plog.LogRecord, out sinkSet) {
 		out.add(f.blog)
 	case track.EventAnomalyDetected, track.EventBlogPost:
 		out.add(f.blog)
+	case track.EventNotification:
+		out.add(f.notify)
 	}
 }
 

@@ -37,7 +37,8 @@ var legacyBodies = []struct {
 	{legacy.BackgroundTasks, `{"event_id": "ev-17", "task_name": "memory_consolidation", "status": "failed", "error": "boom"}`, allSinks},
 	{legacy.Notification, `{"event_id": "ev-18", "title": "Ollama is down", "message": "Health check failed 3 times", "priority": "high", "source": "health_monitor", "tags": ["health", "ollama"]}`, withN},
 	{legacy.Notification, `{"event_id": "ev-19", "title": "Everything is down", "message": "all checks failed", "priority": "urgent"}`, allSinks},
-	{legacy.Notification, `{"event_id": "ev-20", "title": "FYI", "message": "nightly run done", "priority": "low"}`, base},
+	{legacy.Notification, `{"event_id": "ev-20", "title": "FYI", "message": "nightly run done", "priority": "low"}`, withN},
+	{legacy.Notification, `{"event_id": "ev-23", "title": "Disk at 80%", "message": "/var is filling", "priority": "normal"}`, withN},
 	{legacy.Blog, `{"event_id": "ev-21", "title": "Anomaly: response latency 4x baseline", "content": "Markdown ...", "tags": ["anomaly", "latency"], "author": "anomaly_detector", "anomaly": {"metric": "latency_ms", "value": 4120, "baseline": 980, "zscore": 4.2}}`, withB},
 	{legacy.Blog, `{"event_id": "ev-22", "title": "Weekly summary", "content": "Markdown ...", "author": "agent"}`, withB},
 }

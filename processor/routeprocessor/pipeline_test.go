@@ -61,6 +61,8 @@ func pipelineEvents() []pipelineEvent {
 		{breakerEvent(5, "opened"), allSinks},
 		{taskEvent(6, "failed", 3, 3), allSinks},
 		{notificationEvent(7, "urgent", 21, "critical notification"), allSinks},
+		{notificationEvent(18, "low", 9, "low notification"), withN},
+		{notificationEvent(19, "normal", 13, "normal notification"), withN},
 		{blogEvent(8, true), withB},
 		// The rest of what the promises name.
 		{blogEvent(9, false), withB},
