@@ -50,6 +50,14 @@ type post struct {
 	LastTitleEvent time.Time        `yaml:"last_title_event,omitempty"`
 	ResolvedAt     time.Time        `yaml:"resolved_at,omitempty"`
 	Duration       string           `yaml:"duration,omitempty"`
+	ResolvedBy     string           `yaml:"resolved_by,omitempty"`
+	// Failures counts the firing events; FiringEvent, FiringMessage and
+	// Facts (incident.FactsOf) are those of the latest one: what the
+	// incident's sentence is written from.
+	Failures      int64             `yaml:"failures,omitempty"`
+	FiringEvent   string            `yaml:"firing_event,omitempty"`
+	FiringMessage string            `yaml:"firing_message,omitempty"`
+	Facts         map[string]string `yaml:"facts,omitempty"`
 	Counts         map[string]int64 `yaml:"counts,omitempty"`
 	Recent         []eventRef       `yaml:"recent,omitempty"`
 	Anomaly        *anomalyInfo     `yaml:"anomaly,omitempty"`

@@ -91,10 +91,15 @@ func Sentence(s Story) string {
 		out = s.what()
 	}
 	if s.Kind == Resolving {
-		if d := s.Duration(); d > 0 || !s.ResolvedAt.IsZero() {
-			out += " (resolved after " + d.String() + ")"
+		r := "resolved"
+		if !s.ResolvedAt.IsZero() {
+			r = "resolved after " + s.Duration().String()
+		}
+		// "(5 times)" and the resolution share one pair of parentheses.
+		if strings.HasSuffix(out, " times)") {
+			out = out[:len(out)-1] + ", " + r + ")"
 		} else {
-			out += " (resolved)"
+			out += " (" + r + ")"
 		}
 	}
 	return truncate(out, maxSentenceRunes)
@@ -180,18 +185,22 @@ func (s Story) what() string {
 		errText = f["error"]
 	}
 	errText = firstLine(errText)
+	// times says how often the incident fired, when nothing quoted says it.
+	times := ""
+	if s.Failures > 1 {
+		times = fmt.Sprintf(" (%d times)", s.Failures)
+	}
 	switch s.EventName {
 	case track.EventCBOpened:
 		out := "circuit breaker opened"
 		if n := firstOf(f["circuit_breaker.failure_count"], f["failure_count"]); n != "" {
 			out += " after " + plural(n, "failure")
-		} else if s.Failures > 1 {
-			out += " after " + counted(s.Failures-1, "failure")
+			times = ""
 		}
 		if errText != "" {
 			out += " — " + errText
 		}
-		return join(prefix, ": ", out)
+		return join(prefix, ": ", out+times)
 	case track.EventCBClosed:
 		return join(prefix, ": ", "circuit breaker closed")
 	case track.EventHealthStatusChanged, track.EventHealthCheck:
@@ -199,7 +208,7 @@ func (s Story) what() string {
 		if errText != "" {
 			out += ": " + errText
 		}
-		return join(prefix, " ", out)
+		return join(prefix, " ", out+times)
 	case track.EventTaskFailed:
 		out := "failed"
 		if n := f["task.attempt"]; n != "" && n != "1" {
@@ -208,7 +217,7 @@ func (s Story) what() string {
 		if errText != "" {
 			out += ": " + errText
 		}
-		return join(prefix, " ", out)
+		return join(prefix, " ", out+times)
 	case track.EventTaskSucceeded:
 		return join(prefix, " ", "succeeded")
 	}
@@ -220,10 +229,7 @@ func (s Story) what() string {
 	if errText != "" && !strings.Contains(out, errText) {
 		out += " — " + errText
 	}
-	if s.Failures > 1 {
-		out += fmt.Sprintf(" (%d times)", s.Failures)
-	}
-	return join(prefix, ": ", out)
+	return join(prefix, ": ", out+times)
 }
 
 // resolution says what resolved an incident, from the recovery event's name.
@@ -307,7 +313,7 @@ func endSentence(s string) string {
 		return s
 	}
 	switch s[len(s)-1] {
-	case '.', '!', '?', ')':
+	case '.', '!', '?':
 		return s
 	}
 	return s + "."
