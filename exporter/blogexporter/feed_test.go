@@ -26,7 +26,9 @@ func parseFeed(t *testing.T, dir string) *gofeed.Feed {
 func TestFeedEntriesAndUpdates(t *testing.T) {
 	dir := t.TempDir()
 	clock := &fakeClock{t: t0}
-	e := startExporter(t, testConfig(dir), clock)
+	cfg := testConfig(dir)
+	cfg.ListsInterval = 0 // the feed is read after every batch
+	e := startExporter(t, cfg, clock)
 
 	push(t, e, cbEvent("filesystem", "opened", t0, "e1"))
 	feed := parseFeed(t, dir)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 )
 
 const (
@@ -56,16 +57,73 @@ func safeName(name string) bool {
 // writeFile replaces name atomically: the data goes to a temporary file in
 // the same directory, is fsynced, and is renamed over name. A crash at any
 // point leaves either the old or the new file, never a torn one.
-func (d *blogDir) writeFile(name string, data []byte) (err error) {
+func (d *blogDir) writeFile(name string, data []byte) error {
+	tmp, err := d.writeTemp(name, data)
+	if err != nil {
+		return err
+	}
+	if err := d.root.Rename(tmp, name); err != nil {
+		_ = d.root.Remove(tmp)
+		return fmt.Errorf("rename %s: %w", name, err)
+	}
+	return nil
+}
+
+// namedData is one file of a batch write.
+type namedData struct {
+	name string
+	data []byte
+}
+
+// writeFiles replaces every file of batch atomically, as writeFile does, but
+// writes and fsyncs the temporary files on up to workers goroutines at once:
+// the file system then commits their fsyncs together (ext4's journal
+// batches concurrent fsyncs into one commit) instead of one commit a file.
+// Renames are done afterwards in batch order, so a file named later (the
+// page after its Markdown) is never newer on disk than one named earlier.
+// errs[i] is the error of batch[i].
+func (d *blogDir) writeFiles(batch []namedData, workers int) []error {
+	errs := make([]error, len(batch))
+	tmps := make([]string, len(batch))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(workers, len(batch))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				tmps[i], errs[i] = d.writeTemp(batch[i].name, batch[i].data)
+			}
+		}()
+	}
+	for i := range batch {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	for i, f := range batch {
+		if errs[i] != nil {
+			continue
+		}
+		if err := d.root.Rename(tmps[i], f.name); err != nil {
+			_ = d.root.Remove(tmps[i])
+			errs[i] = fmt.Errorf("rename %s: %w", f.name, err)
+		}
+	}
+	return errs
+}
+
+// writeTemp writes data to a new temporary file for name and fsyncs it.
+func (d *blogDir) writeTemp(name string, data []byte) (tmp string, err error) {
 	if !safeName(name) {
-		return fmt.Errorf("refusing to write %q: not a blog file name", name)
+		return "", fmt.Errorf("refusing to write %q: not a blog file name", name)
 	}
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
-	tmp := tmpPrefix + hex.EncodeToString(rnd[:]) + "-" + name
+	tmp = tmpPrefix + hex.EncodeToString(rnd[:]) + "-" + name
 	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return "", fmt.Errorf("write %s: %w", name, err)
 	}
 	defer func() {
 		if err != nil {
@@ -74,19 +132,16 @@ func (d *blogDir) writeFile(name string, data []byte) (err error) {
 	}()
 	if _, err = f.Write(data); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return "", fmt.Errorf("write %s: %w", name, err)
 	}
 	if err = f.Sync(); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("sync %s: %w", name, err)
+		return "", fmt.Errorf("sync %s: %w", name, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", name, err)
+		return "", fmt.Errorf("close %s: %w", name, err)
 	}
-	if err = d.root.Rename(tmp, name); err != nil {
-		return fmt.Errorf("rename %s: %w", name, err)
-	}
-	return nil
+	return tmp, nil
 }
 
 // syncDir makes the renames durable.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,10 @@ func TestLifecycleWithServer(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, slug+".html"))
 		return err == nil
 	}, 10*time.Second, 10*time.Millisecond, "the queued batch is written")
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(filepath.Join(dir, indexFile))
+		return err == nil && strings.Contains(string(b), slug+".html")
+	}, 10*time.Second, 10*time.Millisecond, "the index follows within lists_interval")
 
 	base := "http://" + addr
 	tests := []struct {

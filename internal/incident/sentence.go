@@ -145,7 +145,10 @@ func Narrative(s Story) string {
 			fmt.Fprintf(&b, " (%s)", counted(s.Failures, "failure"))
 		}
 		if s.Events > 1 && !s.LastSeen.IsZero() {
-			fmt.Fprintf(&b, " so far, the last at %s", clock(s.LastSeen))
+			if s.Kind != Resolving {
+				b.WriteString(" so far")
+			}
+			fmt.Fprintf(&b, ", the last at %s", clock(s.LastSeen))
 		}
 		b.WriteString(".")
 	}

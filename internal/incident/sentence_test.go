@@ -64,7 +64,7 @@ func TestNarrative(t *testing.T) {
 		EventName: "mcp.circuit_breaker.opened", Facts: map[string]string{"circuit_breaker.failure_count": "5", "exception.message": "Timeout after 30s"},
 		Events: 7, Failures: 6, FirstSeen: t0, LastSeen: t0.Add(7 * time.Minute), ResolvedAt: t0.Add(7 * time.Minute), ResolvedBy: "mcp.circuit_breaker.closed"}
 	assert.Equal(t, "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s. "+
-		"It started at 2026-11-28 12:00:00 UTC in agent-runner; 7 events (6 failures) so far, the last at 2026-11-28 12:07:00 UTC. "+
+		"It started at 2026-11-28 12:00:00 UTC in agent-runner; 7 events (6 failures), the last at 2026-11-28 12:07:00 UTC. "+
 		"It was resolved at 2026-11-28 12:07:00 UTC when the circuit breaker closed, after 7m0s.", Narrative(s))
 
 	s.Kind, s.ResolvedAt, s.ResolvedBy = Firing, time.Time{}, ""
