@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"sync"
 )
 
 const (
@@ -58,7 +57,7 @@ func safeName(name string) bool {
 // the same directory, is fsynced, and is renamed over name. A crash at any
 // point leaves either the old or the new file, never a torn one.
 func (d *blogDir) writeFile(name string, data []byte) error {
-	tmp, err := d.writeTemp(name, data)
+	tmp, err := d.writeTemp(name, data, true)
 	if err != nil {
 		return err
 	}
@@ -75,32 +74,32 @@ type namedData struct {
 	data []byte
 }
 
-// writeFiles replaces every file of batch atomically, as writeFile does, but
-// writes and fsyncs the temporary files on up to workers goroutines at once:
-// the file system then commits their fsyncs together (ext4's journal
-// batches concurrent fsyncs into one commit) instead of one commit a file.
-// Renames are done afterwards in batch order, so a file named later (the
-// page after its Markdown) is never newer on disk than one named earlier.
-// errs[i] is the error of batch[i].
-func (d *blogDir) writeFiles(batch []namedData, workers int) []error {
+// writeFiles replaces every file of batch atomically, as writeFile does,
+// at the cost of one file-system sync instead of one fsync a file: the
+// temporary files are written, the file system is synced once (syncFS),
+// then they are renamed in batch order (a page never lands before its
+// Markdown). A crash before the sync leaves only temporary files, removed
+// on start. Where syncFS is missing, or with perFile set, every temporary
+// file is fsynced itself (the way writeFile does). errs[i] is the error of
+// batch[i].
+func (d *blogDir) writeFiles(batch []namedData, perFile bool) []error {
 	errs := make([]error, len(batch))
 	tmps := make([]string, len(batch))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range max(1, min(workers, len(batch))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				tmps[i], errs[i] = d.writeTemp(batch[i].name, batch[i].data)
+	fsync := perFile || !haveSyncFS
+	for i, f := range batch {
+		tmps[i], errs[i] = d.writeTemp(f.name, f.data, fsync)
+	}
+	if !fsync {
+		if err := d.syncFS(); err != nil {
+			for i := range batch {
+				if errs[i] == nil {
+					_ = d.root.Remove(tmps[i])
+					errs[i] = err
+				}
 			}
-		}()
+			return errs
+		}
 	}
-	for i := range batch {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
 	for i, f := range batch {
 		if errs[i] != nil {
 			continue
@@ -113,8 +112,20 @@ func (d *blogDir) writeFiles(batch []namedData, workers int) []error {
 	return errs
 }
 
-// writeTemp writes data to a new temporary file for name and fsyncs it.
-func (d *blogDir) writeTemp(name string, data []byte) (tmp string, err error) {
+func (d *blogDir) syncFS() error {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return fmt.Errorf("sync blog file system: %w", err)
+	}
+	defer f.Close()
+	if err := syncFS(f); err != nil {
+		return fmt.Errorf("sync blog file system: %w", err)
+	}
+	return nil
+}
+
+// writeTemp writes data to a new temporary file for name, fsynced when fsync.
+func (d *blogDir) writeTemp(name string, data []byte, fsync bool) (tmp string, err error) {
 	if !safeName(name) {
 		return "", fmt.Errorf("refusing to write %q: not a blog file name", name)
 	}
@@ -134,9 +145,11 @@ func (d *blogDir) writeTemp(name string, data []byte) (tmp string, err error) {
 		_ = f.Close()
 		return "", fmt.Errorf("write %s: %w", name, err)
 	}
-	if err = f.Sync(); err != nil {
-		_ = f.Close()
-		return "", fmt.Errorf("sync %s: %w", name, err)
+	if fsync {
+		if err = f.Sync(); err != nil {
+			_ = f.Close()
+			return "", fmt.Errorf("sync %s: %w", name, err)
+		}
 	}
 	if err = f.Close(); err != nil {
 		return "", fmt.Errorf("close %s: %w", name, err)
