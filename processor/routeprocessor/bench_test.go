@@ -60,6 +60,9 @@ func (f *floorProcessor) decide(lr plog.LogRecord, out sinkSet) {
 	}
 	if sev >= plog.SeverityNumberError {
 		out.add(f.notify)
+		if lr.EventName() != track.EventNotification {
+			out.add(f.blog)
+		}
 	}
 	attrs := lr.Attributes()
 	switch lr.EventName() {

@@ -258,7 +258,8 @@ var goldenInputs = map[string]func() plog.Logs{
 		)
 	},
 	// blog gets anomalies, posts, breaker open/close, every health status
-	// change, final task failures, task recoveries and everything critical.
+	// change, final task failures, task recoveries, every error but a
+	// notify() call, and everything critical.
 	"promise_blog": func() plog.Logs {
 		return buildLogs(
 			blogEvent(1, true),
