@@ -50,8 +50,9 @@ type Config struct {
 	// Targets are where notifications go.
 	Targets []TargetConfig `mapstructure:"targets"`
 
-	// GroupBy lists what puts events into one group: `family` (the event name
-	// without its last segment, so .opened and .closed group together),
+	// GroupBy lists what puts events into one group: `family` (the incident
+	// family of internal/incident: the subject's domain such as mcp, else the
+	// event name without its last segment, so .opened and .closed group together),
 	// `event.name`, `service.name`, `subject` (mcp.server.name, health.check,
 	// task.name, ...) or any attribute key. An empty list puts every event in
 	// one group.
