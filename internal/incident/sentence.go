@@ -102,7 +102,15 @@ func Sentence(s Story) string {
 			out += " (" + r + ")"
 		}
 	}
-	return truncate(out, maxSentenceRunes)
+	return truncate(oneLine(out), maxSentenceRunes)
+}
+
+// oneLine joins the lines of s (a subject or service may hold a line break).
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.NewReplacer("\r", " ", "\n", " ").Replace(s)), " ")
 }
 
 // Duration is how long a resolved incident lasted (first event to
