@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -129,6 +131,9 @@ func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError,
 	defer parsers.Put(p)
 
 	d := newDecoder(sp, observed)
+	// JSON is UTF-8 (RFC 8259); fastjson keeps invalid bytes, which OTLP
+	// backends refuse. Only a body with some is searched event by event.
+	d.checkUTF8 = !utf8.Valid(body)
 	v, err := p.ParseBytes(body)
 	if err == nil {
 		if v.Type() == fastjson.TypeArray {
@@ -182,6 +187,10 @@ func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError,
 // quote the unparsed tail of the input.
 func shortErr(err error) string {
 	s := err.Error()
+	// fastjson wraps its depth error once per level: say it once.
+	if strings.Contains(s, "too big depth") {
+		return fmt.Sprintf("nested deeper than %d levels", fastjson.MaxDepth)
+	}
 	if len(s) > 200 {
 		s = s[:200] + "..."
 	}

@@ -8,6 +8,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+
+	"github.com/unitrack/unitrack/internal/httpguard"
 )
 
 // Config is the track receiver's configuration.
@@ -19,6 +21,11 @@ type Config struct {
 	// PathPrefix is put in front of every legacy path ("/track" serves
 	// /track/v1/track). Empty serves the paths exactly as in the contract.
 	PathPrefix string `mapstructure:"path_prefix"`
+
+	// AllowedHosts are more names than localhost, loopback addresses and the
+	// endpoint's host that the Host header may carry (DNS-rebinding guard):
+	// "name", "*.domain" or "*" (no check). See internal/httpguard.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
 
 	// RetryAfter is the Retry-After sent with a 503 when the pipeline refuses
 	// data (rounded up to whole seconds).
@@ -42,6 +49,9 @@ func (cfg *Config) Validate() error {
 		case strings.ContainsAny(p, "?#% \t"):
 			errs = append(errs, fmt.Errorf("path_prefix: %q must be a plain path (no ?, #, %%, spaces)", p))
 		}
+	}
+	if err := httpguard.ValidateHosts("allowed_hosts", cfg.AllowedHosts); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.RetryAfter < 0 {
 		errs = append(errs, fmt.Errorf("retry_after: must not be negative, got %s", cfg.RetryAfter))
