@@ -67,7 +67,8 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 		st.Close()
 		return err
 	}
-	srv, err := e.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, e.web.Handler(),
+	handler := e.web.Handler()
+	srv, err := e.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, handler,
 		confighttp.WithErrorHandler(e.writeServerError))
 	if err != nil {
 		ln.Close()
@@ -75,7 +76,7 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 		st.Close()
 		return err
 	}
-	srv.Handler = e.guard().Wrap(srv.Handler, nil)
+	srv.Handler = e.guard().Wrap(publicTracker(srv.Handler, handler), nil)
 	e.server = srv
 	e.addr = ln.Addr()
 	e.stop = make(chan struct{})
@@ -108,6 +109,19 @@ func (e *dashboardExporter) guard() *httpguard.Guard {
 		AllowedHosts:   e.cfg.AllowedHosts,
 		AllowedOrigins: origins,
 		PublicPaths:    []string{"/tracker.js"},
+	})
+}
+
+// publicTracker serves /tracker.js past confighttp's auth: pages of other
+// origins load it without the dashboard's login, and it holds no secret
+// (the tracker's listener authorises reports by their page's Origin).
+func publicTracker(server, web http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/tracker.js" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			web.ServeHTTP(w, r)
+			return
+		}
+		server.ServeHTTP(w, r)
 	})
 }
 

@@ -114,7 +114,7 @@ func TestBasicAuthLogin(t *testing.T) {
 	td.consume(logsOf(fixture...))
 	good := "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:pw"))
 	bad := "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:guess"))
-	for _, path := range []string{"/", "/api/events", "/api/stats", "/api/events.jsonl", "/api/csrf", "/tracker.js"} {
+	for _, path := range []string{"/", "/api/events", "/api/stats", "/api/events.jsonl", "/api/csrf", "/api/events/nope", "/blog/x.html", "/assets/app.js"} {
 		for _, auth := range []string{"", bad} {
 			code, h, body := fetch(t, td.URL+path, map[string]string{"Authorization": auth})
 			assert.Equal(t, http.StatusUnauthorized, code, "%s with %q: %s", path, auth, body)
@@ -123,13 +123,17 @@ func TestBasicAuthLogin(t *testing.T) {
 			assert.NotContains(t, body, "guess")
 		}
 		code, _, body := fetch(t, td.URL+path, map[string]string{"Authorization": good})
-		assert.Equal(t, http.StatusOK, code, "%s: %s", path, body)
+		assert.NotEqual(t, http.StatusUnauthorized, code, "%s: %s", path, body)
 	}
+	// Other sites' pages load the tracker without the login.
+	code, _, body := fetch(t, td.URL+"/tracker.js", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "unitrack browser tracker")
 	// The live stream with the login.
 	s := openStream(t, td.URL+"/api/stream", http.Header{"Authorization": {good}})
 	s.resp.Body.Close()
 	// A foreign Host is refused before the login is even checked.
-	code, _, _ := fetch(t, td.URL+"/api/events", map[string]string{"Authorization": good, "Host": "evil.example"})
+	code, _, _ = fetch(t, td.URL+"/api/events", map[string]string{"Authorization": good, "Host": "evil.example"})
 	assert.Equal(t, 421, code)
 }
 

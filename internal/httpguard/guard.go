@@ -25,6 +25,9 @@ type Options struct {
 	// AllowedOrigins are confighttp's cors.allowed_origins, matched as
 	// confighttp's CORS layer matches them (rs/cors, one "*" wildcard).
 	AllowedOrigins []string
+	// RequireOrigin refuses requests without an Origin: a listener that
+	// serves only browsers (the tracker's), authorised by the page's origin.
+	RequireOrigin bool
 	// PublicPaths skip the Origin check: resources other sites embed on
 	// purpose (the dashboard's /tracker.js). The Host check still applies.
 	PublicPaths []string
@@ -38,6 +41,7 @@ type Guard struct {
 	suffixes   []string // from "*.domain": ".domain"
 	origins    *cors.Cors
 	anyOrigin  bool
+	reqOrigin  bool
 	publicPath map[string]bool
 }
 
@@ -89,6 +93,7 @@ func New(o Options) *Guard {
 	if len(o.AllowedOrigins) > 0 {
 		g.origins = cors.New(cors.Options{AllowedOrigins: o.AllowedOrigins})
 	}
+	g.reqOrigin = o.RequireOrigin
 	for _, p := range o.PublicPaths {
 		g.publicPath[p] = true
 	}
@@ -156,7 +161,13 @@ func (g *Guard) Check(r *http.Request) *Refusal {
 			"Host %s is not a name of this listener: expected localhost, a loopback address, the endpoint's host or one of allowed_hosts", quote(r.Host))}
 	}
 	origins := r.Header.Values("Origin")
-	if len(origins) == 0 || g.publicPath[r.URL.Path] {
+	if g.publicPath[r.URL.Path] {
+		return nil
+	}
+	if len(origins) == 0 {
+		if g.reqOrigin {
+			return &Refusal{http.StatusForbidden, "this listener serves web pages only: the Origin header of an allowed page (cors.allowed_origins) is required"}
+		}
 		return nil
 	}
 	if len(origins) > 1 {

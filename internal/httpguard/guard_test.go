@@ -59,6 +59,9 @@ func TestCheck(t *testing.T) {
 		{name: "scheme differs from the listener's", opts: Options{Endpoint: "localhost:8790"}, host: "localhost:8790", origin: []string{"https://localhost:8790"}, wantStatus: 403},
 		{name: "other port is another origin", opts: Options{Endpoint: "localhost:8790"}, host: "localhost:8790", origin: []string{"http://localhost:8791"}, wantStatus: 403},
 		{name: "same origin does not count without a Host check", opts: Options{Endpoint: "localhost:8790", AllowedHosts: []string{"*"}}, host: "evil.example:8790", origin: []string{"http://evil.example:8790"}, wantStatus: 403},
+		{name: "require_origin: none", opts: Options{Endpoint: "localhost:4321", AllowedOrigins: trackOrigins, RequireOrigin: true}, host: "localhost:4321", wantStatus: 403},
+		{name: "require_origin: allowed page", opts: Options{Endpoint: "localhost:4321", AllowedOrigins: trackOrigins, RequireOrigin: true}, host: "localhost:4321", origin: []string{"http://localhost:5005"}},
+		{name: "require_origin: foreign page", opts: Options{Endpoint: "localhost:4321", AllowedOrigins: trackOrigins, RequireOrigin: true}, host: "localhost:4321", origin: []string{"http://evil.example"}, wantStatus: 403},
 		{name: "public path skips Origin", opts: Options{Endpoint: "localhost:8790", PublicPaths: []string{"/tracker.js"}}, host: "localhost:8790", path: "/tracker.js", origin: []string{"http://evil.example"}},
 		{name: "public path keeps the Host check", opts: Options{Endpoint: "localhost:8790", PublicPaths: []string{"/tracker.js"}}, host: "evil.example", path: "/tracker.js", wantStatus: 421},
 	}

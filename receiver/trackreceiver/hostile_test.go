@@ -157,3 +157,25 @@ func TestSlowloris(t *testing.T) {
 	}
 	assert.Equal(t, 1, sink.LogRecordCount())
 }
+
+// TestBrowserOnlyListener: the tracker's own listener serves only the
+// dashboard format, and only to allowed pages.
+func TestBrowserOnlyListener(t *testing.T) {
+	sink := new(consumertest.LogsSink)
+	_, base := startReceiver(t, sink, startOpts{mutate: func(c *Config) {
+		localOrigins(c)
+		c.Formats = []string{"dashboard"}
+		c.RequireOrigin = true
+	}})
+	beacon := []byte(`{"type":"error","message":"x"}`)
+	page := map[string]string{"Origin": "http://localhost:5005", "Content-Type": "text/plain;charset=UTF-8"}
+	got := do(t, nil, base, request{path: "/v1/legacy/dashboard", body: beacon, headers: page})
+	assert.Equal(t, 200, got.status, got.body)
+	got = do(t, nil, base, request{path: "/v1/legacy/dashboard", body: beacon})
+	assert.Equal(t, 403, got.status, got.body)
+	assert.Contains(t, got.body, "this listener serves web pages only")
+	got = do(t, nil, base, request{path: "/v1/legacy/notify", body: []byte(`{"title":"t","message":"m","priority":"urgent"}`), headers: page})
+	assert.Equal(t, 404, got.status, got.body)
+	assert.Contains(t, got.body, `the legacy paths are /v1/legacy/dashboard"`)
+	assert.Equal(t, 1, sink.LogRecordCount())
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,6 +77,9 @@ func newTrackReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*
 	}
 	paths := make([]string, 0, len(legacy.Formats))
 	for _, fi := range legacy.Formats {
+		if len(cfg.Formats) > 0 && !slices.Contains(cfg.Formats, string(fi.Format)) {
+			continue
+		}
 		p := cfg.PathPrefix + fi.Path
 		r.routes[p] = route{
 			format:  fi.Format,
@@ -126,6 +130,7 @@ func (r *trackReceiver) guard() *httpguard.Guard {
 		Endpoint:       r.cfg.NetAddr.Endpoint,
 		AllowedHosts:   r.cfg.AllowedHosts,
 		AllowedOrigins: origins,
+		RequireOrigin:  r.cfg.RequireOrigin,
 	})
 }
 
