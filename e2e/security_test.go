@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -15,6 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/unitrack/unitrack/internal/testbin"
 )
 
 type reply struct {
@@ -121,4 +125,107 @@ func TestBrowserAttacksRefused(t *testing.T) {
 
 func basicAuth(user, pass string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}
+
+// secureCollector is otelcol.yaml with otelcol.secure.yaml merged over it,
+// on a certificate the test generates.
+type secureCollector struct {
+	defaultCollector
+	browser int // track/browser, the tracker's listener
+	cert    testbin.TestCert
+	client  *http.Client
+	token   string
+	user    string
+	pass    string
+}
+
+func startSecure(t *testing.T) secureCollector {
+	t.Helper()
+	overlay, err := os.ReadFile(filepath.Join(testbin.RepoRoot(t), "otelcol.secure.yaml"))
+	require.NoError(t, err)
+	s := secureCollector{cert: testbin.NewTestCert(t), browser: testbin.FreePort(t),
+		token: "tok-" + rand.Text(), user: "admin", pass: "pw-" + rand.Text()}
+	s.client = s.cert.Client()
+	hash, err := bcrypt.GenerateFromPassword([]byte(s.pass), bcrypt.MinCost)
+	require.NoError(t, err)
+	s.defaultCollector = startDefault(t, string(overlay), testbin.WithEnv(
+		"UNITRACK_TLS_CERT_FILE="+s.cert.CertFile,
+		"UNITRACK_TLS_KEY_FILE="+s.cert.KeyFile,
+		"UNITRACK_SENDER_TOKEN="+s.token,
+		"UNITRACK_DASHBOARD_HTPASSWD="+s.user+":"+string(hash),
+		fmt.Sprintf("UNITRACK_TRACK_BROWSER_ENDPOINT=127.0.0.1:%d", s.browser),
+	), testbin.WithOverlay("exporters:\n  notify:\n    group_wait: 1s\n"))
+	t.Cleanup(func() {
+		// No secret in anything the collector printed.
+		out := s.col.Output()
+		for _, secret := range []string{s.token, s.pass, string(hash)} {
+			assert.NotContains(t, out, secret, "a secret in the collector's output")
+		}
+	})
+	return s
+}
+
+func (s secureCollector) url(port int) string { return fmt.Sprintf("https://127.0.0.1:%d", port) }
+
+const otlpLogJSON = `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"secure-sdk"}}]},"scopeLogs":[{"logRecords":[{"severityNumber":9,"body":{"stringValue":"otlp over tls with a token"}}]}]}]}`
+
+// TestSecureProfile: every listener is TLS; senders without the token and
+// dashboard visitors without the login get 401; with them, events flow.
+func TestSecureProfile(t *testing.T) {
+	s := startSecure(t)
+	track, dash, otlp := s.url(s.track), s.url(s.dashboard), s.url(s.otlpHTTP)
+	bearer := "Bearer " + s.token
+	login := basicAuth(s.user, s.pass)
+	event := `{"event_type":"secure_marker","message":"sent over tls with a token","severity":"error"}`
+
+	// Plain HTTP on a TLS listener is answered 400 by Go's TLS server.
+	r := send(t, nil, http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/v1/track", s.track), nil, event)
+	assert.Equal(t, http.StatusBadRequest, r.status, r.body)
+
+	for _, tt := range []struct{ name, auth string }{{"no token", ""}, {"wrong token", "Bearer nope"}, {"dashboard login as token", login}} {
+		r = send(t, s.client, http.MethodPost, track+"/v1/track", map[string]string{"Authorization": tt.auth, "Content-Type": "application/json"}, event)
+		assert.Equal(t, http.StatusUnauthorized, r.status, "track, %s: %s", tt.name, r.body)
+		r = send(t, s.client, http.MethodPost, otlp+"/v1/logs", map[string]string{"Authorization": tt.auth, "Content-Type": "application/json"}, otlpLogJSON)
+		assert.Equal(t, http.StatusUnauthorized, r.status, "otlp, %s: %s", tt.name, r.body)
+	}
+	r = send(t, s.client, http.MethodPost, track+"/v1/track", map[string]string{"Authorization": bearer, "Content-Type": "application/json"}, event)
+	require.Equal(t, 200, r.status, r.body)
+	r = send(t, s.client, http.MethodPost, otlp+"/v1/logs", map[string]string{"Authorization": bearer, "Content-Type": "application/json"}, otlpLogJSON)
+	require.Equal(t, 200, r.status, r.body)
+
+	// The dashboard: page, API, live stream, export, all behind the login.
+	for _, path := range []string{"/", "/api/events", "/api/stats", "/api/stream", "/api/events.jsonl", "/api/csrf"} {
+		for _, auth := range []string{"", basicAuth(s.user, "guess"), bearer} {
+			r = send(t, s.client, http.MethodGet, dash+path, map[string]string{"Authorization": auth}, "")
+			assert.Equal(t, http.StatusUnauthorized, r.status, "%s with %q: %s", path, auth, r.body)
+			assert.Equal(t, `Basic realm="unitrack dashboard", charset="UTF-8"`, r.header.Get("WWW-Authenticate"))
+		}
+	}
+	s.col.WaitFor(30*time.Second, func() bool {
+		return dashboardHas(t, s.client, dash, login, "sent over tls with a token") && dashboardHas(t, s.client, dash, login, "otlp over tls with a token")
+	}, "both events on the dashboard, read with the login")
+	r = send(t, s.client, http.MethodGet, dash+"/api/events.jsonl", map[string]string{"Authorization": login}, "")
+	assert.Equal(t, 200, r.status)
+	assert.Contains(t, r.body, "sent over tls with a token")
+	r = send(t, s.client, http.MethodGet, dash+"/tracker.js", nil, "")
+	assert.Equal(t, 200, r.status, "tracker.js is public")
+	assert.Contains(t, r.body, fmt.Sprintf(`"https://127.0.0.1:%d/v1/legacy/dashboard"`, s.browser))
+
+	// The tracker's listener: only allowed pages, only the dashboard format.
+	beacon := `{"type":"error","action":"secureBeacon","message":"beacon from an allowed page"}`
+	page := map[string]string{"Origin": "https://127.0.0.1:5005", "Content-Type": "text/plain;charset=UTF-8"}
+	browser := s.url(s.browser)
+	r = send(t, s.client, http.MethodPost, browser+"/v1/legacy/dashboard", map[string]string{"Content-Type": "text/plain;charset=UTF-8"}, beacon)
+	assert.Equal(t, http.StatusForbidden, r.status, r.body)
+	r = send(t, s.client, http.MethodPost, browser+"/v1/legacy/dashboard", map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain"}, beacon)
+	assert.Equal(t, http.StatusForbidden, r.status, r.body)
+	r = send(t, s.client, http.MethodPost, browser+"/v1/legacy/notify", page, `{"title":"t","message":"m","priority":"urgent"}`)
+	assert.Equal(t, http.StatusNotFound, r.status, r.body)
+	r = send(t, s.client, http.MethodPost, browser+"/v1/legacy/dashboard", page, beacon)
+	assert.Equal(t, 200, r.status, r.body)
+
+	// Links in notifications point at the https dashboard.
+	s.col.WaitFor(60*time.Second, func() bool {
+		return fileHas(filepath.Join(s.col.Dir(), "var/notify/inbox.jsonl"), fmt.Sprintf("https://127.0.0.1:%d/#/events/", s.dashboard))
+	}, "a notification linking to the https dashboard")
 }
