@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,7 +49,7 @@ exporters:
 		wantErr          string
 	}{
 		{"JSON nested 100 000 deep", "/v1/track", `{"event_type":"REJECTED-1","message":"m","metadata":` + deep + `}`, 400, "nested deeper than 300 levels"},
-		{"invalid UTF-8", "/v1/track", "{\"event_type\":\"REJECTED-2\",\"message\":\"\xff\xfe\"}", 400, `field \"message\": expected UTF-8 text`},
+		{"bytes after the JSON", "/v1/track", `{"event_type":"REJECTED-2","message":"m"} trailing`, 400, "body is not JSON"},
 		{"NUL after the JSON", "/v1/legacy/events", "{\"ts\":1764331200,\"level\":\"ERROR\",\"event\":\"REJECTED-3\",\"msg\":\"m\"}\x00", 400, "body is not JSON"},
 		{"huge number", "/v1/legacy/health", `{"check":"REJECTED-4","status":"unhealthy","latency_ms":1e999999}`, 400, `field \"latency_ms\"`},
 		{"body over max_request_body_size", "/v1/track", `{"event_type":"REJECTED-5","message":"` + strings.Repeat("a", 5<<20) + `"}`, 413, "max_request_body_size"},
@@ -83,6 +84,7 @@ exporters:
 		{"/v1/legacy/health", `{"check":"../../../tmp/HOSTILE-HEALTH","status":"unhealthy","previous_status":"healthy","error":"<script>alert(1)</script>"}`},
 		{"/v1/legacy/dashboard", `{"type":"error","action":"<img src=x onerror=alert(1)>","message":"HOSTILE-DASH \u0000 nul","url":"javascript:alert(1)","stack":"</script><script>alert(1)</script>"}`},
 		{"/v1/legacy/circuit-breaker", `{"server":"..\\..\\HOSTILE-CB","event":"opened","state":"open","failure_count":5,"error":"x"}`},
+		{"/v1/track", "{\"event_type\":\"hostile_utf8\",\"message\":\"HOSTILE-UTF8 \xff\xfe end\",\"severity\":\"error\"}"},
 	} {
 		r := send(t, nil, http.MethodPost, trackURL+ev.path, jsonCT, ev.body)
 		require.Equal(t, 200, r.status, "%s: %s", ev.path, r.body)
@@ -139,6 +141,14 @@ exporters:
 		assert.True(t, json.Valid(line), "inbox line: %.200s", line)
 	}
 	assert.NotContains(t, string(inbox), "\r\nX-Injected", "a raw CRLF in the inbox")
+	// Invalid UTF-8 was stored as U+FFFD, in every sink.
+	assert.True(t, dashboardHas(t, nil, dashURL, "", "HOSTILE-UTF8 \uFFFD end"))
+	assert.True(t, fileHas(filepath.Join(dir, "var/eventlog/events.jsonl"), "HOSTILE-UTF8 \uFFFD end") ||
+		fileHas(filepath.Join(dir, "var/eventlog/events.jsonl"), `HOSTILE-UTF8 \ufffd end`))
+	for _, f := range []string{"var/eventlog/events.jsonl", "var/notify/inbox.jsonl"} {
+		b, _ := os.ReadFile(filepath.Join(dir, f))
+		assert.True(t, utf8.Valid(b), "%s is valid UTF-8", f)
+	}
 	// The dashboard returns the markup as JSON text, never as HTML.
 	r = send(t, nil, http.MethodGet, dashURL+`/api/events?q=HOSTILE`, nil, "")
 	assert.Equal(t, "application/json", r.header.Get("Content-Type"))

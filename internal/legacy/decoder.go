@@ -298,8 +298,6 @@ type decoder struct {
 	buf      []byte
 	removed  bool
 	strs     map[string]string // interned strings, kept while pooled
-	// checkUTF8: the body holds invalid UTF-8; find the events that do.
-	checkUTF8 bool
 }
 
 type resKey struct {
@@ -355,12 +353,6 @@ func (d *decoder) event(idx int, v *fastjson.Value) {
 	if obj.Len() > MaxObjectKeys {
 		d.errs = append(d.errs, EventError{Index: idx, Err: tooManyKeys("", obj)})
 		return
-	}
-	if d.checkUTF8 {
-		if field, bad := invalidUTF8(v, ""); bad {
-			d.errs = append(d.errs, EventError{Index: idx, Err: &FieldError{Field: field, Expected: "UTF-8 text", Got: "invalid UTF-8 bytes"}})
-			return
-		}
 	}
 	e := &d.ev
 	e.reset()
@@ -603,42 +595,6 @@ func (d *decoder) setValue(dst pcommon.Value, v *fastjson.Value) error {
 // it): pcommon maps look keys up linearly, so a huge object would cost
 // quadratic time.
 const MaxObjectKeys = 1000
-
-// invalidUTF8 finds the first key or string of v that is not UTF-8 and
-// names its field (a key names its parent).
-func invalidUTF8(v *fastjson.Value, field string) (string, bool) {
-	switch v.Type() {
-	case fastjson.TypeString:
-		return field, !utf8.Valid(v.GetStringBytes())
-	case fastjson.TypeObject:
-		o, _ := v.Object()
-		var bad string
-		found := false
-		o.Visit(func(k []byte, ev *fastjson.Value) {
-			if found {
-				return
-			}
-			sub := string(k)
-			if field != "" {
-				sub = field + "." + sub
-			}
-			if !utf8.Valid(k) {
-				bad, found = field, true
-				return
-			}
-			bad, found = invalidUTF8(ev, sub)
-		})
-		return bad, found
-	case fastjson.TypeArray:
-		arr, _ := v.Array()
-		for i, ev := range arr {
-			if f, bad := invalidUTF8(ev, field+"["+itoa(i)+"]"); bad {
-				return f, true
-			}
-		}
-	}
-	return "", false
-}
 
 func tooManyKeys(field string, o *fastjson.Object) error {
 	return &FieldError{Field: field, Expected: "an object with at most " + itoa(MaxObjectKeys) + " keys", Got: itoa(o.Len()) + " keys"}

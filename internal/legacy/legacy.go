@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -131,9 +130,6 @@ func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError,
 	defer parsers.Put(p)
 
 	d := newDecoder(sp, observed)
-	// JSON is UTF-8 (RFC 8259); fastjson keeps invalid bytes, which OTLP
-	// backends refuse. Only a body with some is searched event by event.
-	d.checkUTF8 = !utf8.Valid(body)
 	v, err := p.ParseBytes(body)
 	if err == nil {
 		if v.Type() == fastjson.TypeArray {

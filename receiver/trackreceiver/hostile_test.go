@@ -82,8 +82,6 @@ func TestHostileBodies(t *testing.T) {
 	}{
 		{"JSON nested 100 000 deep", "/v1/track", deep, 400, `body is not JSON: expected a JSON object, an array of objects or NDJSON: nested deeper than 300 levels`},
 		{"metadata nested 100 000 deep", "/v1/track", deepObj, 400, "nested deeper than 300 levels"},
-		{"invalid UTF-8 in a string", "/v1/track", "{\"event_type\":\"a\",\"message\":\"\xff\xfe\"}", 400, `field \"message\": expected UTF-8 text, got invalid UTF-8 bytes`},
-		{"invalid UTF-8 in a nested key", "/v1/track", "{\"event_type\":\"a\",\"message\":\"m\",\"metadata\":{\"l\":[1,{\"\xc0\":1}]}}", 400, `field \"metadata.l[1]\": expected UTF-8 text`},
 		{"raw NUL byte after the JSON", "/v1/track", "{\"event_type\":\"a\",\"message\":\"b\"}\x00", 400, `unexpected tail: \"\\x00\"`},
 		{"huge number", "/v1/legacy/health", `{"check":"ollama","status":"unhealthy","latency_ms":1e999999}`, 400, "latency_ms"},
 		{"huge integer timestamp", "/v1/legacy/dashboard", `{"type":"error","message":"x","timestamp":123456789012345678901234567890}`, 400, "timestamp"},
@@ -99,15 +97,23 @@ func TestHostileBodies(t *testing.T) {
 			assert.Zero(t, sink.LogRecordCount(), "stored: %s", got.body)
 		})
 	}
-	// In a batch, only the invalid event is refused.
-	sink.Reset()
-	got := do(t, nil, base, request{path: "/v1/track", body: []byte("[{\"event_type\":\"a\",\"message\":\"ok\"},{\"event_type\":\"a\",\"message\":\"\xff\"}]")})
+	got := do(t, nil, base, request{path: "/v1/track", body: []byte(`{"event_type":"a","message":"still serving"}`)})
 	assert.Equal(t, 200, got.status, got.body)
-	assert.Contains(t, got.body, `{"index":1,"error":"field \"message\": expected UTF-8 text, got invalid UTF-8 bytes"}`)
-	assert.Equal(t, 1, sink.LogRecordCount())
-	sink.Reset()
-	got = do(t, nil, base, request{path: "/v1/track", body: []byte(`{"event_type":"a","message":"still serving"}`)})
-	assert.Equal(t, 200, got.status, got.body)
+}
+
+// TestInvalidUTF8IsReplaced: invalid UTF-8 (which OTLP backends refuse) is
+// stored as U+FFFD, in values and keys; the event is kept.
+func TestInvalidUTF8IsReplaced(t *testing.T) {
+	sink := new(consumertest.LogsSink)
+	_, base := startReceiver(t, sink, startOpts{})
+	got := do(t, nil, base, request{path: "/v1/track", body: []byte("{\"event_type\":\"a\",\"message\":\"x\xff\xfey\",\"metadata\":{\"l\":[1,{\"k\xc0\":\"\xe2\x28\"}]}}")})
+	require.Equal(t, 200, got.status, got.body)
+	require.Equal(t, 1, sink.LogRecordCount())
+	lr := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	assert.Equal(t, "x\uFFFDy", lr.Body().Str(), "a run of invalid bytes is one U+FFFD (strings.ToValidUTF8)")
+	l, ok := lr.Attributes().Get("l")
+	require.True(t, ok)
+	assert.Equal(t, map[string]any{"k\uFFFD": "\uFFFD("}, l.Slice().At(1).Map().AsRaw())
 }
 
 // TestNULAndEscapesAreKept: a NUL escaped in JSON is a valid string: kept as
