@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -16,7 +17,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"golang.org/x/crypto/bcrypt"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/unitrack/unitrack/internal/testbin"
 )
@@ -193,6 +200,23 @@ func TestSecureProfile(t *testing.T) {
 	r = send(t, s.client, http.MethodPost, otlp+"/v1/logs", map[string]string{"Authorization": bearer, "Content-Type": "application/json"}, otlpLogJSON)
 	require.Equal(t, 200, r.status, r.body)
 
+	// OTLP gRPC: TLS and the same token.
+	ctx := t.Context()
+	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", s.otlpGRPC),
+		grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: s.cert.Pool})))
+	require.NoError(t, err)
+	defer conn.Close()
+	logsClient := plogotlp.NewGRPCClient(conn)
+	req := plogotlp.NewExportRequest()
+	lr := req.Logs().ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.Body().SetStr("otlp grpc over tls with a token")
+	_, err = logsClient.Export(ctx, req)
+	assert.Equal(t, codes.Unauthenticated, status.Code(err), "gRPC without a token: %v", err)
+	_, err = logsClient.Export(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer nope"), req)
+	assert.Equal(t, codes.Unauthenticated, status.Code(err), "gRPC with a wrong token: %v", err)
+	_, err = logsClient.Export(metadata.AppendToOutgoingContext(ctx, "authorization", bearer), req)
+	require.NoError(t, err)
+
 	// The dashboard: page, API, live stream, export, all behind the login.
 	for _, path := range []string{"/", "/api/events", "/api/stats", "/api/stream", "/api/events.jsonl", "/api/csrf"} {
 		for _, auth := range []string{"", basicAuth(s.user, "guess"), bearer} {
@@ -202,7 +226,8 @@ func TestSecureProfile(t *testing.T) {
 		}
 	}
 	s.col.WaitFor(30*time.Second, func() bool {
-		return dashboardHas(t, s.client, dash, login, "sent over tls with a token") && dashboardHas(t, s.client, dash, login, "otlp over tls with a token")
+		return dashboardHas(t, s.client, dash, login, "sent over tls with a token") && dashboardHas(t, s.client, dash, login, "otlp over tls with a token") &&
+			dashboardHas(t, s.client, dash, login, "otlp grpc over tls with a token")
 	}, "both events on the dashboard, read with the login")
 	r = send(t, s.client, http.MethodGet, dash+"/api/events.jsonl", map[string]string{"Authorization": login}, "")
 	assert.Equal(t, 200, r.status)
