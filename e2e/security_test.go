@@ -98,6 +98,14 @@ func TestBrowserAttacksRefused(t *testing.T) {
 		assert.Equal(t, http.StatusMisdirectedRequest, r.status, "%s: %s", path, r.body)
 		assert.NotContains(t, r.body, "events")
 	}
+	// The otlp receiver's HTTP listener, through the browserguard middleware.
+	otlpURL := fmt.Sprintf("http://127.0.0.1:%d/v1/logs", d.otlpHTTP)
+	pwnedOTLP := `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":21,"body":{"stringValue":"pwned over otlp"}}]}]}]}`
+	r = send(t, nil, http.MethodPost, otlpURL, map[string]string{"Host": fmt.Sprintf("evil.example:%d", d.otlpHTTP), "Content-Type": "application/json"}, pwnedOTLP)
+	assert.Equal(t, http.StatusMisdirectedRequest, r.status, r.body)
+	r = send(t, nil, http.MethodPost, otlpURL, map[string]string{"Origin": "http://evil.example", "Content-Type": "application/json"}, pwnedOTLP)
+	assert.Equal(t, http.StatusForbidden, r.status, r.body)
+
 	// A cross-origin read of the API.
 	r = send(t, nil, http.MethodGet, dashURL+"/api/events", map[string]string{"Origin": "http://evil.example"}, "")
 	assert.Equal(t, http.StatusForbidden, r.status, r.body)
