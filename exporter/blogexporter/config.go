@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/unitrack/unitrack/internal/httpguard"
 )
 
 // Config is the blog exporter's configuration.
@@ -48,6 +50,11 @@ type Config struct {
 	// Server serves the blog directory read-only over HTTP. Off unless the
 	// `server` key is present (or `enabled: true` under it).
 	Server configoptional.Optional[confighttp.ServerConfig] `mapstructure:"server"`
+
+	// AllowedHosts are more names than localhost, loopback addresses and the
+	// server's endpoint host that its Host header may carry (DNS-rebinding
+	// guard): "name", "*.domain" or "*". See internal/httpguard.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
 
 	// RemovedAnomaly catches the removed `anomaly` key: anomaly detection is
 	// the anomaly connector now (connector/anomalyconnector), which sees every
@@ -88,6 +95,9 @@ func (cfg *Config) Validate() error {
 	var errs []error
 	if strings.TrimSpace(cfg.Directory) == "" {
 		errs = append(errs, errors.New("directory: must not be empty"))
+	}
+	if err := httpguard.ValidateHosts("allowed_hosts", cfg.AllowedHosts); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.Window <= 0 {
 		errs = append(errs, fmt.Errorf("window: must be positive, got %s", cfg.Window))

@@ -21,6 +21,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
+
+	"github.com/unitrack/unitrack/internal/httpguard"
 )
 
 const (
@@ -111,6 +113,12 @@ func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 			e.closeDir()
 			return fmt.Errorf("server: %w", err)
 		}
+		var origins []string
+		if c := srvCfg.CORS.Get(); c != nil {
+			origins = c.AllowedOrigins
+		}
+		srv.Handler = httpguard.New(httpguard.Options{Endpoint: srvCfg.NetAddr.Endpoint, AllowedHosts: e.cfg.AllowedHosts,
+			AllowedOrigins: origins}).Wrap(srv.Handler, nil)
 		e.server = srv
 		e.serverDone = make(chan struct{})
 		go func() {

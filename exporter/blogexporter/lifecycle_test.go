@@ -98,6 +98,24 @@ func TestLifecycleWithServer(t *testing.T) {
 		})
 	}
 
+	// A DNS-rebinding name and another site's fetch are refused.
+	req, err := http.NewRequest(http.MethodGet, base+"/index.html", nil)
+	require.NoError(t, err)
+	req.Host = "evil.example"
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMisdirectedRequest, resp.StatusCode)
+	assert.Contains(t, string(body), `Host \"evil.example\" is not a name of this listener`)
+	req, err = http.NewRequest(http.MethodGet, base+"/feed.atom", nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+
 	require.NoError(t, exp.Shutdown(context.Background()))
 }
 

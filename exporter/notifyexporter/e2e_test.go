@@ -40,7 +40,7 @@ func otlpBreaker(event, id string, sev int, at time.Time) string {
 // SIGKILL between firing and recovery, one firing and one resolved line.
 func TestCollectorEndToEnd(t *testing.T) {
 	collectorWithNotify(t)
-	health, otlpPort := testbin.FreePort(t), testbin.FreePort(t)
+	health, otlpPort, metricsPort := testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t)
 	cfg := fmt.Sprintf(`
 extensions:
   health_check:
@@ -66,11 +66,19 @@ exporters:
         path: ./var/notify/inbox.jsonl
 service:
   extensions: [health_check, file_storage]
+  telemetry:
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: %d
   pipelines:
     logs:
       receivers: [otlp]
       exporters: [notify]
-`, health, otlpPort)
+`, health, otlpPort, metricsPort)
 	c := testbin.Start(t, cfg, testbin.WithHealthPort(health))
 	inbox := filepath.Join(c.Dir(), "var", "notify", "inbox.jsonl")
 	post := func(body string) {

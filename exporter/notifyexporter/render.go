@@ -219,6 +219,12 @@ func priorityOf(n notification) string {
 // so an event body cannot inject <!channel> mentions or links.
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
+// discordEscaper escapes the brackets of Discord's masked links, so an
+// event text cannot show "[docs](https://evil.example)" as a trusted-looking
+// link; the text's own URLs (the dashboard link) stay clickable. Mentions
+// are off through allowed_mentions.
+var discordEscaper = strings.NewReplacer("[", `\[`, "]", `\]`)
+
 // buildPayload renders a notification into the request body of a target type.
 func buildPayload(targetType string, n notification, title, text string) (payload, error) {
 	var (
@@ -247,7 +253,7 @@ func buildPayload(targetType string, n notification, title, text string) (payloa
 		v = discordPayload{
 			Content: content,
 			Embeds: []discordEmbed{{
-				Title: truncate(title, 256), Description: truncate(text, 4096), URL: n.DashboardURL, Color: colorOf(n),
+				Title: truncate(title, 256), Description: truncate(discordEscaper.Replace(text), 4096), URL: n.DashboardURL, Color: colorOf(n),
 				Timestamp: n.LastSeen.UTC().Format(time.RFC3339), Footer: discordFooter{Text: truncate("unitrack notify · "+n.GroupKey, 2048)},
 			}},
 			AllowedMentions: discordAllowedMention{Parse: []string{}},

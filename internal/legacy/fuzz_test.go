@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/internal/track"
@@ -46,6 +48,10 @@ func fuzzDecode(f *testing.F, format Format) {
 				t.Fatalf("resource without records")
 			}
 			for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+				// OTLP backends refuse strings that are not UTF-8.
+				if !validUTF8(lr.Body()) || !validUTF8Map(lr.Attributes()) || !validUTF8Map(rl.Resource().Attributes()) {
+					t.Fatalf("accepted record holds invalid UTF-8: %v", lr.Attributes().AsRaw())
+				}
 				line = AppendJSONEvent(line[:0], rl.Resource(), lr)
 				if !json.Valid(line) {
 					t.Fatalf("AppendJSONEvent wrote invalid JSON: %q", line)
@@ -63,6 +69,31 @@ func fuzzDecode(f *testing.F, format Format) {
 			}
 		}
 	})
+}
+
+func validUTF8(v pcommon.Value) bool {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return utf8.ValidString(v.Str())
+	case pcommon.ValueTypeMap:
+		return validUTF8Map(v.Map())
+	case pcommon.ValueTypeSlice:
+		for _, e := range v.Slice().All() {
+			if !validUTF8(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validUTF8Map(m pcommon.Map) bool {
+	for k, v := range m.All() {
+		if !utf8.ValidString(k) || !validUTF8(v) {
+			return false
+		}
+	}
+	return true
 }
 
 func checkSameRecord(t *testing.T, want, got plog.LogRecord, line []byte) {
