@@ -1,10 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -70,9 +70,28 @@ func startAgent(t *testing.T, brokers string) kafkaAgent {
 }
 
 type kafkaGateway struct {
-	name      string
-	col       *testbin.Collector
-	dashboard int
+	name        string
+	col         *testbin.Collector
+	dashboard   int
+	metricsPort int
+}
+
+// metrics are the gateway's own notify, route and receiver metrics (for
+// failure messages).
+func (g *kafkaGateway) metrics(t *testing.T) string {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", g.metricsPort))
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if (strings.Contains(l, "notify") || strings.Contains(l, "route") || strings.Contains(l, "kafka")) && !strings.HasPrefix(l, "#") {
+			out = append(out, g.name+" "+l)
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
 }
 
 // gatewayTimings only shortens notify's waits so that the test takes
@@ -86,7 +105,7 @@ exporters:
 
 func startGateway(t *testing.T, name, brokers string) *kafkaGateway {
 	t.Helper()
-	health, dash := testbin.FreePort(t), testbin.FreePort(t)
+	health, dash, metrics := testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t)
 	col := testbin.Start(t, deployFile(t, "routes.yaml"),
 		testbin.WithOverlay(deployFile(t, "gateway.yaml")),
 		testbin.WithOverlay(gatewayTimings),
@@ -97,9 +116,9 @@ func startGateway(t *testing.T, name, brokers string) *kafkaGateway {
 			"UNITRACK_KAFKA_TOPIC="+kafkaTopic,
 			fmt.Sprintf("UNITRACK_HEALTH_ENDPOINT=127.0.0.1:%d", health),
 			fmt.Sprintf("UNITRACK_DASHBOARD_ENDPOINT=127.0.0.1:%d", dash),
-			fmt.Sprintf("UNITRACK_METRICS_PORT=%d", testbin.FreePort(t)),
+			fmt.Sprintf("UNITRACK_METRICS_PORT=%d", metrics),
 		))
-	return &kafkaGateway{name: name, col: col, dashboard: dash}
+	return &kafkaGateway{name: name, col: col, dashboard: dash, metricsPort: metrics}
 }
 
 // postBreakers sends events seq from..to-1 as NDJSON bodies of 50 to the
@@ -134,29 +153,37 @@ func storm(t *testing.T, agents []kafkaAgent, server string, from, to int) {
 // opened events the gateway's dashboard holds for server.
 func (g *kafkaGateway) failureCounts(t *testing.T, server string) map[int]bool {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/events.jsonl?event_name=mcp.circuit_breaker.opened", g.dashboard))
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
 	got := map[int]bool{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Data map[string]any `json:"data"`
+	cursor := ""
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/events?event_name=mcp.circuit_breaker.opened&limit=1000&cursor=%s", g.dashboard, cursor))
+		if err != nil {
+			return got
 		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
+		var page struct {
+			Events []struct {
+				Attributes map[string]any `json:"attributes"`
+			} `json:"events"`
+			NextCursor string `json:"next_cursor"`
 		}
-		if fmt.Sprint(line.Data["server"]) != server {
-			continue
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			return got
 		}
-		if n, ok := line.Data["failure_count"].(float64); ok {
-			got[int(n)] = true
+		for _, ev := range page.Events {
+			if fmt.Sprint(ev.Attributes["mcp.server.name"]) != server {
+				continue
+			}
+			if n, ok := ev.Attributes["circuit_breaker.failure_count"].(float64); ok {
+				got[int(n)] = true
+			}
 		}
+		if page.NextCursor == "" {
+			return got
+		}
+		cursor = page.NextCursor
 	}
-	return got
 }
 
 type inboxEntry struct {
@@ -259,12 +286,16 @@ func TestKafkaStormOneNotification(t *testing.T) {
 	}
 	assert.Len(t, usedPartitions(cluster), 1, "one incident, one partition")
 
-	// The marker: the recovery of the same incident, which notify sends as
-	// "resolved" only after the firing one; a second firing notification
-	// would come before it.
+	waitFor(t, 30*time.Second, func() bool { return countInbox(t, gws, breakerServer, "firing") > 0 },
+		func() string { return "no firing notification:\n" + gws[0].metrics(t) + gws[1].metrics(t) })
+	// The marker: the recovery of the same incident, on the same partition
+	// and so behind every opened event, which notify sends as "resolved";
+	// a second firing notification would come before it.
 	postBreakers(t, agents[0], breakerServer, "closed", 1001, 1002)
 	waitFor(t, 60*time.Second, func() bool { return countInbox(t, gws, breakerServer, "resolved") == 1 },
-		func() string { return fmt.Sprintf("no resolved notification: %v / %v", gws[0].inbox(t), gws[1].inbox(t)) })
+		func() string {
+			return fmt.Sprintf("no resolved notification: %v / %v; blog posts %v; gateway metrics:\n%s", gws[0].inbox(t), gws[1].inbox(t), blogPosts(t, gws, breakerServer), gws[0].metrics(t)+gws[1].metrics(t))
+		})
 	assert.Equal(t, 1, countInbox(t, gws, breakerServer, "firing"), "firing notifications, want exactly one: %v / %v", gws[0].inbox(t), gws[1].inbox(t))
 
 	waitFor(t, 30*time.Second, func() bool { return len(blogPosts(t, gws, breakerServer)) > 0 },
