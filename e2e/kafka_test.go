@@ -315,3 +315,57 @@ func TestKafkaStormOneNotification(t *testing.T) {
 	}, func() string { return "blog post never resolved" })
 	assert.Len(t, blogPosts(t, gws, breakerServer), 1, "blog posts of the incident, want one")
 }
+
+// TestKafkaGatewayKillMovesPartitions: the gateway that owns the storm's
+// incident (it paged) is killed mid-stream; its partitions move to the
+// other gateway, whose dashboard holds every acknowledged event, and the
+// incident is not paged a second time.
+func TestKafkaGatewayKillMovesPartitions(t *testing.T) {
+	cluster, brokers := startKafka(t)
+	gws := []*kafkaGateway{startGateway(t, "gw1", brokers), startGateway(t, "gw2", brokers)}
+	agents := []kafkaAgent{startAgent(t, brokers), startAgent(t, brokers)}
+	_, err := cluster.WaitGroupStable(t.Context(), "unitrack-incidents", 2)
+	require.NoError(t, err)
+
+	storm(t, agents, breakerServer, 1, 501)
+	var owner, survivor *kafkaGateway
+	waitFor(t, 30*time.Second, func() bool {
+		for i, g := range gws {
+			for _, e := range g.inbox(t) {
+				if e.Subject == breakerServer && e.Status == "firing" {
+					owner, survivor = g, gws[1-i]
+					return true
+				}
+			}
+		}
+		return false
+	}, func() string { return "no firing notification:\n" + gws[0].metrics(t) + gws[1].metrics(t) })
+
+	// Mid-stream: the second half is on its way while the owner dies.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		storm(t, agents, breakerServer, 501, 1001)
+	}()
+	owner.col.Kill()
+	<-done
+
+	info, err := cluster.WaitGroupStable(t.Context(), "unitrack-incidents", 1)
+	require.NoError(t, err)
+	require.Len(t, info.Members, 1)
+	assert.Equal(t, kafkaPartitions, info.Members[0].NumAssigned(), "the survivor owns every partition")
+
+	waitFor(t, 60*time.Second, func() bool { return len(survivor.failureCounts(t, breakerServer)) == 1000 },
+		func() string {
+			return fmt.Sprintf("%s dashboard holds %d of 1000 acknowledged events", survivor.name, len(survivor.failureCounts(t, breakerServer)))
+		})
+
+	// The marker: the recovery, now consumed by the survivor, resolves the
+	// incident the dead gateway paged; a second firing would come first.
+	postBreakers(t, agents[1], breakerServer, "closed", 1001, 1002)
+	waitFor(t, 60*time.Second, func() bool { return countInbox(t, gws, breakerServer, "resolved") == 1 },
+		func() string {
+			return fmt.Sprintf("no resolved notification: %s %v / %s %v\n%s", owner.name, owner.inbox(t), survivor.name, survivor.inbox(t), survivor.metrics(t))
+		})
+	assert.Equal(t, 1, countInbox(t, gws, breakerServer, "firing"), "firing notifications, want exactly one: %s %v / %s %v", owner.name, owner.inbox(t), survivor.name, survivor.inbox(t))
+}
