@@ -61,6 +61,7 @@ type notifyExporter struct {
 	backlog []notification
 
 	store  stateStore
+	ledger *ledger
 	saveMu sync.Mutex
 	wake   chan struct{}
 	stop   chan struct{}
@@ -86,6 +87,7 @@ type target struct {
 	attrsGrouped      metric.MeasurementOption
 	attrsRepeat       metric.MeasurementOption
 	attrsUnfired      metric.MeasurementOption
+	attrsPaged        metric.MeasurementOption
 	attrsFailedPerm   metric.MeasurementOption
 	attrsFailedRetry  metric.MeasurementOption
 }
@@ -131,6 +133,7 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 			attrsGrouped:      attr(attribute.String("reason", "grouped")),
 			attrsRepeat:       attr(attribute.String("reason", "repeat")),
 			attrsUnfired:      attr(attribute.String("reason", "unfired")),
+			attrsPaged:        attr(attribute.String("reason", "paged_elsewhere")),
 			attrsFailedPerm:   attr(attribute.Bool("permanent", true)),
 			attrsFailedRetry:  attr(attribute.Bool("permanent", false)),
 		}
@@ -181,6 +184,9 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	e.store = store
+	if e.ledger, err = openLedger(ctx, e.cfg, host, e.set.ID, e.logger); err != nil {
+		return err
+	}
 	restored := 0
 	if store != nil {
 		b, err := store.load(ctx)
@@ -249,6 +255,12 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 		e.store = nil
+	}
+	if e.ledger != nil {
+		if err := e.ledger.close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		e.ledger = nil
 	}
 	e.telemetry.Shutdown()
 	e.logger.Info("Notify exporter stopped")
@@ -363,11 +375,21 @@ func (e *notifyExporter) flushDue(ctx context.Context) {
 	var refused []notification
 	for _, n := range due {
 		t := e.byName[n.Target]
+		if e.ledger != nil && e.ledger.pagedElsewhere(ctx, n, e.now()) {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+			e.logger.Info("Incident already paged by another collector; not paging again",
+				zap.String("target", n.Target), zap.String("group", n.GroupKey))
+			continue
+		}
 		if err := t.inner.ConsumeLogs(ctx, notificationLogs(n)); err != nil {
 			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
 			e.logger.Warn("Notification could not be queued; will offer it again",
 				zap.String("target", n.Target), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
 			refused = append(refused, n)
+			continue
+		}
+		if e.ledger != nil {
+			e.ledger.record(ctx, n, e.now())
 		}
 	}
 	if len(refused) > 0 {
