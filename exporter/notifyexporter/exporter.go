@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,6 +188,9 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 	if e.ledger, err = openLedger(ctx, e.cfg, host, e.set.ID, e.logger); err != nil {
 		return err
 	}
+	for _, t := range e.targets {
+		t.grouper.trackOpened = e.ledger != nil
+	}
 	restored := 0
 	if store != nil {
 		b, err := store.load(ctx)
@@ -287,7 +291,19 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		}
 	}
 	e.ev = eventView{}
+	var newGroups map[*target][]string
+	if e.ledger != nil {
+		for _, t := range e.targets {
+			if keys := t.grouper.takeOpened(); len(keys) > 0 {
+				if newGroups == nil {
+					newGroups = map[*target][]string{}
+				}
+				newGroups[t] = keys
+			}
+		}
+	}
 	e.mu.Unlock()
+	e.adoptPaged(ctx, newGroups)
 	e.recordSuppressed(ctx)
 	if opened {
 		select {
@@ -315,6 +331,28 @@ func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 		}
 		if c.unfired > 0 {
 			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.unfired, t.attrsUnfired)
+		}
+	}
+}
+
+// adoptPaged looks the groups just opened up in the ledger: a group whose
+// incident another collector has paged is taken over as notified, so that
+// it never pages again but still sends the resolution.
+func (e *notifyExporter) adoptPaged(ctx context.Context, opened map[*target][]string) {
+	for t, keys := range opened {
+		for _, key := range keys {
+			entry, ok := e.ledger.paged(ctx, t.cfg.Name, strings.ReplaceAll(key, string(groupKeySep), "|"), e.now())
+			if !ok {
+				continue
+			}
+			e.mu.Lock()
+			adopted := t.grouper.adopt(key, entry.LastSent)
+			e.mu.Unlock()
+			if adopted {
+				e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+				e.logger.Info("Incident already paged by another collector; taking it over without paging",
+					zap.String("target", t.cfg.Name), zap.String("group", key))
+			}
 		}
 	}
 }

@@ -31,7 +31,9 @@ type ledgerEntry struct {
 	LastSent  time.Time `json:"last_sent"`
 }
 
-func ledgerKey(n notification) string { return n.Target + "\x1f" + n.GroupKey }
+// ledgerKey is a group's key in the ledger: target and the notification's
+// group key (the group_by values joined with "|").
+func ledgerKey(target, groupKey string) string { return target + "\x1f" + groupKey }
 
 func openLedger(ctx context.Context, cfg *Config, host component.Host, id component.ID, logger *zap.Logger) (*ledger, error) {
 	if cfg.Ledger == nil {
@@ -59,26 +61,33 @@ func (l *ledger) pagedElsewhere(ctx context.Context, n notification, now time.Ti
 	if n.Status != statusFiring || n.Repeat {
 		return false
 	}
-	b, err := l.client.Get(ctx, ledgerKey(n))
+	_, ok := l.paged(ctx, n.Target, n.GroupKey, now)
+	return ok
+}
+
+// paged returns the ledger's entry of a group of target, if one stands at
+// now. Unreadable ledgers and entries count as none.
+func (l *ledger) paged(ctx context.Context, target, groupKey string, now time.Time) (ledgerEntry, bool) {
+	b, err := l.client.Get(ctx, ledgerKey(target, groupKey))
 	if err != nil {
-		l.logger.Warn("Ledger of paged incidents unreadable; paging", zap.String("group", n.GroupKey), zap.Error(err))
-		return false
+		l.logger.Warn("Ledger of paged incidents unreadable", zap.String("group", groupKey), zap.Error(err))
+		return ledgerEntry{}, false
 	}
 	if b == nil {
-		return false
+		return ledgerEntry{}, false
 	}
 	var e ledgerEntry
 	if err := json.Unmarshal(b, &e); err != nil {
-		l.logger.Warn("Ledger entry unreadable; paging", zap.String("group", n.GroupKey), zap.Error(err))
-		return false
+		l.logger.Warn("Ledger entry unreadable", zap.String("group", groupKey), zap.Error(err))
+		return ledgerEntry{}, false
 	}
-	return now.Sub(e.LastSent) < l.validFor
+	return e, now.Sub(e.LastSent) < l.validFor
 }
 
 // record notes a notification handed to its queue: a firing one (first or
 // reminder) is written, a resolution removes the entry.
 func (l *ledger) record(ctx context.Context, n notification, now time.Time) {
-	key := ledgerKey(n)
+	key := ledgerKey(n.Target, n.GroupKey)
 	var err error
 	if n.Status == statusResolved {
 		err = l.client.Delete(ctx, key)
