@@ -29,7 +29,7 @@ const (
 	breakerServer   = "filesystem"
 )
 
-func startKafka(t *testing.T) (*kfake.Cluster, string) {
+func startKafka(t testing.TB) (*kfake.Cluster, string) {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(kafkaPartitions, kafkaTopic))
 	require.NoError(t, err)
@@ -37,7 +37,7 @@ func startKafka(t *testing.T) (*kfake.Cluster, string) {
 	return c, strings.Join(c.ListenAddrs(), ",")
 }
 
-func deployFile(t *testing.T, name string) string {
+func deployFile(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(testbin.RepoRoot(t), "deploy", "kafka", name))
 	require.NoError(t, err)
@@ -51,11 +51,11 @@ type kafkaAgent struct {
 
 // startAgent runs routes.yaml + agent.yaml unchanged, listeners moved
 // through the environment.
-func startAgent(t *testing.T, brokers string) kafkaAgent {
+func startAgent(t testing.TB, brokers string, extra ...testbin.Option) kafkaAgent {
 	t.Helper()
 	health, trk := testbin.FreePort(t), testbin.FreePort(t)
-	col := testbin.Start(t, deployFile(t, "routes.yaml"),
-		testbin.WithOverlay(deployFile(t, "agent.yaml")),
+	opts := append([]testbin.Option{testbin.WithOverlay(deployFile(t, "agent.yaml"))}, extra...)
+	col := testbin.Start(t, deployFile(t, "routes.yaml"), append(opts,
 		testbin.WithHealthPort(health),
 		testbin.WithEnv(
 			"UNITRACK_KAFKA_BROKERS="+brokers,
@@ -65,7 +65,7 @@ func startAgent(t *testing.T, brokers string) kafkaAgent {
 			fmt.Sprintf("UNITRACK_OTLP_HTTP_ENDPOINT=127.0.0.1:%d", testbin.FreePort(t)),
 			fmt.Sprintf("UNITRACK_OTLP_GRPC_ENDPOINT=127.0.0.1:%d", testbin.FreePort(t)),
 			fmt.Sprintf("UNITRACK_METRICS_PORT=%d", testbin.FreePort(t)),
-		))
+		))...)
 	return kafkaAgent{col: col, track: trk}
 }
 
@@ -103,12 +103,11 @@ exporters:
     group_interval: 1s
 `
 
-func startGateway(t *testing.T, name, brokers string) *kafkaGateway {
+func startGateway(t testing.TB, name, brokers string, extra ...testbin.Option) *kafkaGateway {
 	t.Helper()
 	health, dash, metrics := testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t)
-	col := testbin.Start(t, deployFile(t, "routes.yaml"),
-		testbin.WithOverlay(deployFile(t, "gateway.yaml")),
-		testbin.WithOverlay(gatewayTimings),
+	opts := append([]testbin.Option{testbin.WithOverlay(deployFile(t, "gateway.yaml")), testbin.WithOverlay(gatewayTimings)}, extra...)
+	col := testbin.Start(t, deployFile(t, "routes.yaml"), append(opts,
 		testbin.WithHealthPort(health),
 		testbin.WithEnv(
 			"UNITRACK_GATEWAY_NAME="+name,
@@ -117,7 +116,7 @@ func startGateway(t *testing.T, name, brokers string) *kafkaGateway {
 			fmt.Sprintf("UNITRACK_HEALTH_ENDPOINT=127.0.0.1:%d", health),
 			fmt.Sprintf("UNITRACK_DASHBOARD_ENDPOINT=127.0.0.1:%d", dash),
 			fmt.Sprintf("UNITRACK_METRICS_PORT=%d", metrics),
-		))
+		))...)
 	return &kafkaGateway{name: name, col: col, dashboard: dash, metricsPort: metrics}
 }
 
