@@ -424,10 +424,6 @@ func (e *notifyExporter) flushDue(ctx context.Context) {
 			e.logger.Warn("Notification could not be queued; will offer it again",
 				zap.String("target", n.Target), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
 			refused = append(refused, n)
-			continue
-		}
-		if e.ledger != nil {
-			e.ledger.record(ctx, n, e.now())
 		}
 	}
 	if len(refused) > 0 {
@@ -513,6 +509,9 @@ func (e *notifyExporter) pushFunc(t *target) consumer.ConsumeLogsFunc {
 					err = e.deliver(ctx, t, n)
 					switch {
 					case err == nil:
+						if e.ledger != nil {
+							e.ledger.record(ctx, n, e.now())
+						}
 						if n.Status == statusResolved {
 							e.telemetry.NotifyNotificationsSent.Add(ctx, 1, t.attrsSentResolved)
 						} else {

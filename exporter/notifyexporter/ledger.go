@@ -24,8 +24,9 @@ type ledger struct {
 	logger   *zap.Logger
 }
 
-// ledgerEntry is what a collector writes when it hands a firing
-// notification to its queue.
+// ledgerEntry is what a collector writes when a target took a firing
+// notification (delivered, not only queued: a page lost with a dead
+// gateway's queue must not keep its successor from paging).
 type ledgerEntry struct {
 	FirstSeen time.Time `json:"first_seen"`
 	LastSent  time.Time `json:"last_sent"`
@@ -84,8 +85,8 @@ func (l *ledger) paged(ctx context.Context, target, groupKey string, now time.Ti
 	return e, now.Sub(e.LastSent) < l.validFor
 }
 
-// record notes a notification handed to its queue: a firing one (first or
-// reminder) is written, a resolution removes the entry.
+// record notes a delivered notification: a firing one (first or reminder)
+// is written, a resolution removes the entry.
 func (l *ledger) record(ctx context.Context, n notification, now time.Time) {
 	key := ledgerKey(n.Target, n.GroupKey)
 	var err error
