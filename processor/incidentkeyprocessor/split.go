@@ -18,36 +18,38 @@ type part struct {
 // is the one part (nothing is copied: a storm of one incident costs one key
 // computation per record).
 func split(ld plog.Logs) []part {
-	first, single := "", true
-	seen := false
+	// Every record's key, in walk order, computed once.
+	keys := make([]string, 0, ld.LogRecordCount())
+	single := true
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				k := incident.KeyOf(lr, rl.Resource()).String()
-				if !seen {
-					first, seen = k, true
-				} else if k != first {
+				if len(keys) > 0 && k != keys[0] {
 					single = false
 				}
+				keys = append(keys, k)
 			}
 		}
 	}
-	if !seen {
+	if len(keys) == 0 {
 		return nil
 	}
 	if single {
-		return []part{{key: first, logs: ld}}
+		return []part{{key: keys[0], logs: ld}}
 	}
 
 	var parts []part
 	index := map[string]int{}
+	next := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		// Per part, the resource and scope copies made for this resource.
 		resOf := map[int]plog.ResourceLogs{}
 		for _, sl := range rl.ScopeLogs().All() {
 			scopeOf := map[int]plog.ScopeLogs{}
 			for _, lr := range sl.LogRecords().All() {
-				k := incident.KeyOf(lr, rl.Resource()).String()
+				k := keys[next]
+				next++
 				i, ok := index[k]
 				if !ok {
 					i = len(parts)
