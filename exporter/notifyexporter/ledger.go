@@ -3,6 +3,7 @@ package notifyexporter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -77,12 +78,24 @@ func (l *ledger) paged(ctx context.Context, target, groupKey string, now time.Ti
 	if b == nil {
 		return ledgerEntry{}, false
 	}
-	var e ledgerEntry
-	if err := json.Unmarshal(b, &e); err != nil {
+	e, err := parseLedgerEntry(b)
+	if err != nil {
 		l.logger.Warn("Ledger entry unreadable", zap.String("group", groupKey), zap.Error(err))
 		return ledgerEntry{}, false
 	}
 	return e, now.Sub(e.LastSent) < l.validFor
+}
+
+// parseLedgerEntry decodes an entry another collector wrote.
+func parseLedgerEntry(b []byte) (ledgerEntry, error) {
+	var e ledgerEntry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return ledgerEntry{}, fmt.Errorf("ledger entry: %w", err)
+	}
+	if e.LastSent.IsZero() {
+		return ledgerEntry{}, errors.New("ledger entry: last_sent: missing, want an RFC 3339 time")
+	}
+	return e, nil
 }
 
 // record notes a delivered notification: a firing one (first or reminder)

@@ -54,3 +54,25 @@ func TestLedgerKeepsTheNextOwnerFromPagingAgain(t *testing.T) {
 	require.NoError(t, expC.Shutdown(ctx))
 	assert.Equal(t, "firing", decodeBody(t, reqs[2].body)["status"])
 }
+
+func TestParseLedgerEntry(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr string
+	}{
+		{`{"first_seen":"2026-11-28T12:00:00Z","last_sent":"2026-11-28T12:00:30Z"}`, ""},
+		{`{"first_seen":"2026-11-28T12:00:00Z"}`, "ledger entry: last_sent: missing, want an RFC 3339 time"},
+		{`{"last_sent":"yesterday"}`, `ledger entry: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"`},
+		{`[]`, "ledger entry: json: cannot unmarshal array into Go value of type notifyexporter.ledgerEntry"},
+	}
+	for _, tt := range tests {
+		e, err := parseLedgerEntry([]byte(tt.in))
+		if tt.wantErr == "" {
+			require.NoError(t, err, tt.in)
+			assert.Equal(t, t0.Add(30*time.Second).UTC(), e.LastSent.UTC(), tt.in)
+			continue
+		}
+		require.Error(t, err, tt.in)
+		assert.Equal(t, tt.wantErr, err.Error(), tt.in)
+	}
+}
