@@ -340,6 +340,13 @@ func TestKafkaGatewayKillMovesPartitions(t *testing.T) {
 		return false
 	}, func() string { return "no firing notification:\n" + gws[0].metrics(t) + gws[1].metrics(t) })
 
+	// The owner has finished paging once its sent counter moved: the ledger
+	// is written between delivery and that count. (A gateway killed between
+	// the two can page twice: the window documented in docs/scale-out.md.)
+	waitFor(t, 30*time.Second, func() bool {
+		return strings.Contains(owner.metrics(t), `otelcol_notify_notifications_sent{status="firing",target="inbox"} 1`)
+	}, func() string { return "owner never counted its page:\n" + owner.metrics(t) })
+
 	// Mid-stream: the second half is on its way while the owner dies.
 	done := make(chan struct{})
 	go func() {
