@@ -3,25 +3,34 @@
 #   make run     builds, then runs the collector on otelcol.yaml
 #   make test    builds, then runs every test (unit, golden, fuzz seeds, short fuzzing, end-to-end)
 #   make bench   runs the benchmarks
+#   make routes  builds bin/unitrack-routes, the routing table's dry run
 SHELL        := /bin/bash
 GO           ?= go
 OCB_VERSION  := v0.165.0
 TOOLS        := $(CURDIR)/.tools
 OCB          := $(TOOLS)/builder-$(OCB_VERSION)
 BIN          := $(CURDIR)/bin/otelcol-unitrack
+ROUTES_BIN   := $(CURDIR)/bin/unitrack-routes
 CONFIG       ?= otelcol.yaml
 FUZZTIME     ?= 30000x
 TEST_TIMEOUT ?= 25m
 
 # Everything that ends up in the binary: our packages (with embedded assets) and the module files.
-SOURCES := $(shell find receiver processor exporter extension internal -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+SOURCES := $(shell find receiver processor exporter extension connector internal cmd -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
 # The OpenTelemetry JS SDK client of the end-to-end tests (e2e/jsclient), from npm.
 JSCLIENT := e2e/jsclient/node_modules/.package-lock.json
 
-.PHONY: build run test unit-test fuzz bench clean
+.PHONY: build routes run test unit-test fuzz bench clean
 
-build: $(BIN)
+build: $(BIN) $(ROUTES_BIN)
+
+routes: $(ROUTES_BIN)
+
+# The dry run: bin/unitrack-routes test --config otelcol.yaml EVENT.json
+$(ROUTES_BIN): $(SOURCES)
+	@mkdir -p $(dir $(ROUTES_BIN))
+	$(GO) build -trimpath -o $(ROUTES_BIN) ./cmd/unitrack-routes
 
 $(OCB):
 	@mkdir -p $(TOOLS)

@@ -23,8 +23,6 @@ const (
 	// seenCapacity bounds the set of event ids remembered to make a retried
 	// batch a no-op.
 	seenCapacity = 1 << 16
-	// anomalyRateEvent names the detector's findings in anomaly posts.
-	anomalyRateEvent = "anomaly.rate"
 )
 
 // blogState is the in-memory blog: every post of the directory, which post
@@ -470,115 +468,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// anomalyFinding is one anomalous (or, for a firing post, normal again)
-// bucket from the detector.
-type anomalyFinding struct {
-	category  string
-	start     time.Time
-	count     int64
-	mean      float64
-	stddev    float64
-	zscore    float64
-	anomalous bool
-}
-
-// applyAnomaly records a detector finding: an anomalous bucket opens (or
-// extends) the category's anomaly post, a normal bucket resolves it.
-func (b *blogState) applyAnomaly(f anomalyFinding, bucket time.Duration, now time.Time) {
-	gk := anomalyRateEvent + "||" + track.AttrCategory + "=" + f.category
-	p := b.posts[b.latest[gk]]
-	end := f.start.Add(bucket)
-	if !f.anomalous {
-		if p != nil && p.Status == statusFiring {
-			p.Status = statusResolved
-			p.ResolvedAt = end.UTC()
-			p.Duration = p.ResolvedAt.Sub(p.FirstEvent).Round(time.Second).String()
-			p.Title = anomalyTitle(p)
-			touch(p, now)
-			b.markDirty(p)
-		}
-		return
-	}
-	ratio := float64(f.count) / maxf(f.mean, 1e-9)
-	ref := eventRef{
-		Time:     f.start.UTC(),
-		Name:     anomalyRateEvent,
-		Severity: "WARN",
-		Message: fmt.Sprintf("%d %s events in %s from %s, baseline %.1f ± %.1f per bucket (%.1fx, z-score %.1f)",
-			f.count, f.category, bucket, f.start.UTC().Format("15:04:05"), f.mean, f.stddev, ratio, f.zscore),
-	}
-	within := p != nil && !f.start.After(p.LastEvent.Add(b.window))
-	if !within {
-		p = &post{
-			Date:           f.start.UTC(),
-			Kind:           kindAnomaly,
-			Status:         statusFiring,
-			Severity:       "WARN",
-			SeverityNumber: int32(plog.SeverityNumberWarn),
-			Tags:           []string{"anomaly", f.category},
-			Category:       f.category,
-			EventIDs:       []string{},
-			GroupKey:       gk,
-			Subject:        track.AttrCategory + "=" + f.category,
-			TitleEvent:     anomalyRateEvent,
-			FirstEvent:     f.start.UTC(),
-			LastEvent:      f.start.UTC(),
-			Counts:         map[string]int64{},
-			Anomaly:        &anomalyInfo{Metric: f.category + " events per " + bucket.String(), Bucket: bucket.String()},
-		}
-		p.ID = entryID(p.Date, kindAnomaly, gk, "")
-		p.slug = makeSlug(p.Date, "anomaly "+f.category+" event rate", b.taken)
-		b.posts[p.slug] = p
-		b.latest[gk] = p.slug
-		b.stats.Opened++
-	}
-	if p.Status == statusResolved {
-		p.Status = statusFiring
-		p.ResolvedAt = time.Time{}
-		p.Duration = ""
-	}
-	p.EventCount++
-	p.Counts[anomalyRateEvent]++
-	if f.start.After(p.LastEvent) {
-		p.LastEvent = f.start.UTC()
-	}
-	if float64(f.count) >= p.Anomaly.Value {
-		p.Anomaly.Value = float64(f.count)
-		p.Anomaly.Baseline = round1(f.mean)
-		p.Anomaly.StdDev = round1(f.stddev)
-		p.Anomaly.ZScore = round1(f.zscore)
-	}
-	p.Recent = appendCapped(p.Recent, ref, maxRecent)
-	p.Title = anomalyTitle(p)
-	touch(p, now)
-	b.markDirty(p)
-	b.stats.touchPost(p.slug)
-}
-
-func anomalyTitle(p *post) string {
-	a := p.Anomaly
-	ratio := a.Value / maxf(a.Baseline, 1e-9)
-	t := fmt.Sprintf("Anomaly: %s events at %.1fx baseline (%g per %s, baseline %.1f)", p.Category, ratio, a.Value, a.Bucket, a.Baseline)
-	if a.Baseline < 0.05 {
-		t = fmt.Sprintf("Anomaly: %s events jumped from none to %g per %s", p.Category, a.Value, a.Bucket)
-	}
-	if p.Status == statusResolved && p.Duration != "" {
-		t += " (resolved after " + p.Duration + ")"
-	}
-	return truncateRunes(t, maxTitleRunes)
-}
-
-func maxf(a, b float64) float64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func round1(f float64) float64 {
-	return float64(int64(f*10+0.5)) / 10
 }
 
 // expire applies retention: posts not updated within maxAge, then the least

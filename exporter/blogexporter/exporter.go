@@ -24,7 +24,7 @@ import (
 )
 
 const (
-	// tickInterval is how often buckets, digests and retention are checked.
+	// tickInterval is how often digests and retention are checked.
 	tickInterval = time.Second
 	// ageCheckInterval is how often retention by age runs.
 	ageCheckInterval = time.Minute
@@ -43,7 +43,6 @@ type blogExporter struct {
 	mu             sync.Mutex
 	dir            *blogDir
 	state          *blogState
-	detector       *rateDetector
 	nextDigest     time.Time
 	lastAgeCheck   time.Time
 	statsDirty     bool
@@ -84,9 +83,6 @@ func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 	e.mu.Lock()
 	e.dir = dir
 	e.state = newBlogState(e.cfg.Window, e.cfg.DashboardURL)
-	if e.cfg.Anomaly.Enabled {
-		e.detector = newRateDetector(e.cfg.Anomaly)
-	}
 	now := e.now()
 	loaded, err := e.loadLocked(now)
 	if err == nil {
@@ -254,16 +250,13 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		res := rl.Resource()
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				joined, category, dup := e.state.apply(lr, res, now)
+				joined, _, dup := e.state.apply(lr, res, now)
 				if dup {
 					continue
 				}
 				e.statsDirty = true
 				if joined {
 					grouped++
-				}
-				if e.detector != nil {
-					e.applyFindingsLocked(e.detector.observe(category, now), now)
 				}
 			}
 		}
@@ -272,17 +265,6 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		e.telemetry.ExporterBlogEventsGrouped.Add(ctx, grouped)
 	}
 	return e.flushLocked(ctx, now)
-}
-
-func (e *blogExporter) applyFindingsLocked(findings []anomalyFinding, now time.Time) {
-	for _, f := range findings {
-		if f.anomalous {
-			e.telemetry.ExporterBlogAnomaliesDetected.Add(context.Background(), 1)
-			e.logger.Info("Event rate anomaly", zap.String("category", f.category), zap.Int64("count", f.count),
-				zap.Float64("baseline", f.mean), zap.Float64("zscore", f.zscore))
-		}
-		e.state.applyAnomaly(f, e.cfg.Anomaly.BucketInterval, now)
-	}
 }
 
 func (e *blogExporter) tickLoop() {
@@ -301,7 +283,7 @@ func (e *blogExporter) tickLoop() {
 	}
 }
 
-// tick does the time-driven work: closing anomaly buckets, writing a due
+// tick does the time-driven work: writing a due
 // digest, retention by age, and writing what an earlier failure left dirty.
 func (e *blogExporter) tick(ctx context.Context) error {
 	e.mu.Lock()
@@ -310,9 +292,6 @@ func (e *blogExporter) tick(ctx context.Context) error {
 		return nil
 	}
 	now := e.now()
-	if e.detector != nil {
-		e.applyFindingsLocked(e.detector.advance(now), now)
-	}
 	if e.cfg.Digest.Enabled && !now.Before(e.nextDigest) {
 		if !e.state.stats.empty() {
 			p := e.state.newDigest(e.state.stats, e.nextDigest, e.sched, e.cfg.Digest.TopIncidents, now)

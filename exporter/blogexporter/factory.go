@@ -52,15 +52,6 @@ func createDefaultConfig() component.Config {
 		MaxPosts:     defaultMaxPosts,
 		FeedEntries:  defaultFeedEntries,
 		Server:       configoptional.Default(server),
-		Anomaly: AnomalyConfig{
-			Enabled:         false,
-			BucketInterval:  time.Minute,
-			BaselineBuckets: 30,
-			Factor:          3,
-			ZScore:          3,
-			MinEvents:       10,
-			MaxCategories:   256,
-		},
 		Digest: DigestConfig{
 			Enabled:      true,
 			TimeOfDay:    "00:00",

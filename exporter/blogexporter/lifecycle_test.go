@@ -36,7 +36,6 @@ func TestLifecycleWithServer(t *testing.T) {
 	cfg.Directory = dir
 	addr := freeAddr(t)
 	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = addr
-	cfg.Anomaly.Enabled = true
 	require.NoError(t, cfg.Validate())
 
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)

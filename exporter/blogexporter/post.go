@@ -14,7 +14,7 @@ import (
 const (
 	kindIncident = "incident" // grouped events of one incident.Key
 	kindPost     = "post"     // a legacy blog.post
-	kindAnomaly  = "anomaly"  // a legacy anomaly.detected, or the rate detector's post
+	kindAnomaly  = "anomaly"  // an anomaly.detected (legacy blog call or the anomaly connector)
 	kindDigest   = "digest"   // the periodic digest
 )
 

@@ -23,7 +23,7 @@ const blogTitle = "unitrack system blog"
 var markdown = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough))
 
 // renderBody fills p.body for the kinds whose body is generated from the
-// front matter (incidents and the detector's anomaly posts); published posts
+// front matter (incidents); published posts
 // keep theirs.
 func renderBody(p *post, dashboardURL string) {
 	if p.Status == statusPublished {
@@ -43,9 +43,6 @@ func renderBody(p *post, dashboardURL string) {
 	fmt.Fprintf(&b, "| Events | %d |\n", p.EventCount)
 	if p.Status == statusResolved {
 		fmt.Fprintf(&b, "| Resolved | %s, after %s |\n", fmtTime(p.ResolvedAt), p.Duration)
-	}
-	if a := p.Anomaly; a != nil {
-		fmt.Fprintf(&b, "| Peak | %g per %s (baseline %.1f ± %.1f, z-score %.1f) |\n", a.Value, a.Bucket, a.Baseline, a.StdDev, a.ZScore)
 	}
 
 	names := make([]string, 0, len(p.Counts))

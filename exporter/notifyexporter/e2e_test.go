@@ -17,25 +17,14 @@ import (
 	"github.com/unitrack/unitrack/internal/testbin"
 )
 
-// collectorWithNotify returns the built collector when it holds the notify
-// exporter; the test is skipped otherwise (the distribution only lists
-// components once the lead adds them), and it never builds one itself.
+// collectorWithNotify returns the built collector (testbin.Binary: $UNITRACK_BIN,
+// else make build) and fails the test when it does not hold the notify exporter.
 func collectorWithNotify(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("UNITRACK_BIN")
-	if bin == "" {
-		bin = filepath.Join(testbin.RepoRoot(t), "bin", "otelcol-unitrack")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("no collector binary at %s (make build)", bin)
-	}
+	bin := testbin.Binary(t)
 	out, err := exec.Command(bin, "components").CombinedOutput()
-	if err != nil {
-		t.Skipf("%s components: %v", bin, err)
-	}
-	if !strings.Contains(string(out), "- name: notify\n") {
-		t.Skipf("%s does not include the notify exporter yet", bin)
-	}
+	require.NoError(t, err, "%s components: %s", bin, out)
+	require.Contains(t, string(out), "- name: notify\n", "%s components lists no notify exporter", bin)
 	t.Setenv("UNITRACK_BIN", bin)
 	return bin
 }

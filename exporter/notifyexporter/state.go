@@ -11,6 +11,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/unitrack/unitrack/internal/storageclient"
 )
 
 // stateKey is the storage key of the grouping state.
@@ -69,17 +71,9 @@ func (*fileState) close(context.Context) error { return nil }
 func openStateStore(ctx context.Context, cfg *Config, host component.Host, id component.ID) (stateStore, error) {
 	switch {
 	case cfg.Storage != nil:
-		ext, ok := host.GetExtensions()[*cfg.Storage]
-		if !ok {
-			return nil, fmt.Errorf("storage: extension %q not found", cfg.Storage.String())
-		}
-		se, ok := ext.(storage.Extension)
-		if !ok {
-			return nil, fmt.Errorf("storage: extension %q is not a storage extension", cfg.Storage.String())
-		}
-		client, err := se.GetClient(ctx, component.KindExporter, id, "notify_state")
+		client, err := storageclient.Open(ctx, host, cfg.Storage, component.KindExporter, id, "notify_state")
 		if err != nil {
-			return nil, fmt.Errorf("storage: %w", err)
+			return nil, err
 		}
 		return &storageState{client: client}, nil
 	case cfg.StateDirectory != "":

@@ -112,6 +112,8 @@ func KeyOf(lr plog.LogRecord, resource pcommon.Resource) Key {
 //     resolves (degraded only joins);
 //   - task.failed fires when task.final is true (or absent) and only joins
 //     while retries remain; task.succeeded resolves;
+//   - anomaly.resolved resolves (anomaly.detected of the same anomaly.metric
+//     fires by its severity);
 //   - any other record of severity ERROR (17) or above fires.
 func Classify(lr plog.LogRecord) Kind {
 	attrs := lr.Attributes()
@@ -135,7 +137,7 @@ func Classify(lr plog.LogRecord) Kind {
 			return Other
 		}
 		return Firing
-	case track.EventTaskSucceeded:
+	case track.EventTaskSucceeded, track.EventAnomalyResolved:
 		return Resolving
 	}
 	if lr.SeverityNumber() >= plog.SeverityNumberError {

@@ -1,5 +1,5 @@
 // Package legacy translates the legacy JSON event formats of
-// /work/shared/legacy-formats.md into OTLP log records, and encodes any log
+// docs/legacy-formats.md into OTLP log records, and encodes any log
 // record back as one legacy json_events line. It is pure: bytes in, plog out.
 package legacy
 

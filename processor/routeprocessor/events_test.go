@@ -6,14 +6,15 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
 // The events below are shaped as receiver/trackreceiver decodes the legacy
-// formats (../../shared legacy-formats.md), plus OTLP-native records that
+// formats (docs/legacy-formats.md), plus OTLP-native records that
 // carry none of the track.* attributes.
 
-const legacyScope = "github.com/unitrack/unitrack/receiver/trackreceiver"
+const legacyScope = legacy.ScopeName
 
 var eventTime = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 

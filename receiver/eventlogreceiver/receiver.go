@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/internal/storageclient"
 	"github.com/unitrack/unitrack/receiver/eventlogreceiver/internal/metadata"
 )
 
@@ -75,7 +76,7 @@ func newEventlogReceiver(set receiver.Settings, cfg *Config, next consumer.Logs)
 }
 
 func (r *eventlogReceiver) Start(ctx context.Context, host component.Host) error {
-	client, err := storageClient(ctx, host, r.cfg.Storage, r.set.ID)
+	client, err := storageclient.Open(ctx, host, r.cfg.Storage, component.KindReceiver, r.set.ID, "")
 	if err != nil {
 		return err
 	}
@@ -187,25 +188,4 @@ func (r *eventlogReceiver) recordAttrs(fileAttrs map[string]any) map[string]any 
 		return nil
 	}
 	return out
-}
-
-// storageClient returns the storage extension's client for this receiver, nil
-// when no storage is configured (as contrib's stanza adapter does).
-func storageClient(ctx context.Context, host component.Host, id *component.ID, self component.ID) (storage.Client, error) {
-	if id == nil {
-		return nil, nil
-	}
-	ext, ok := host.GetExtensions()[*id]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found", id)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", id)
-	}
-	client, err := se.GetClient(ctx, component.KindReceiver, self, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: client from %q: %w", id, err)
-	}
-	return client, nil
 }
