@@ -66,6 +66,11 @@ exporters:
         path: ./var/notify/inbox.jsonl
 service:
   extensions: [health_check, file_storage]
+  # Off the default metrics port (8888), which other collectors on the
+  # machine may hold.
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     logs:
       receivers: [otlp]
