@@ -53,9 +53,9 @@ service:
 
 	// Which sinks each event must reach under the default routing table.
 	want := map[string][]string{ // EventName -> sinks
-		"mcp_server_failure":         {"dashboard", "eventlog", "notify", "observability"},
-		"task_failed":                {"dashboard", "eventlog", "notify", "observability"},
-		"dashboard.error":            {"dashboard", "eventlog", "notify", "observability"},
+		"mcp_server_failure":         {"blog", "dashboard", "eventlog", "notify", "observability"},
+		"task_failed":                {"blog", "dashboard", "eventlog", "notify", "observability"},
+		"dashboard.error":            {"blog", "dashboard", "eventlog", "notify", "observability"},
 		"health.status_changed":      {"blog", "dashboard", "eventlog", "notify", "observability"},
 		"mcp.circuit_breaker.opened": {"blog", "dashboard", "eventlog", "notify", "observability"},
 		"task.failed":                {"blog", "dashboard", "eventlog", "notify", "observability"},

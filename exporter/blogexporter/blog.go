@@ -163,8 +163,8 @@ func (b *blogState) apply(lr plog.LogRecord, res pcommon.Resource, now time.Time
 		b.seen.add(ev.ref.ID)
 	}
 	b.stats.count(ev.category, ev.ref.Severity)
-	switch lr.EventName() {
-	case track.EventBlogPost, track.EventAnomalyDetected:
+	switch {
+	case lr.EventName() == track.EventBlogPost, lr.EventName() == track.EventAnomalyDetected, ev.kind == incident.OneShot:
 		p := b.newLegacyPost(ev, now)
 		b.stats.touchPost(p.slug)
 		return true, ev.category, false
@@ -194,6 +194,7 @@ func (b *blogState) incidentPost(ev event, now time.Time) *post {
 			p.Status = statusFiring
 			p.ResolvedAt = time.Time{}
 			p.Duration = ""
+			p.ResolvedBy = ""
 		}
 	case incident.Resolving:
 		switch {
@@ -202,6 +203,7 @@ func (b *blogState) incidentPost(ev event, now time.Time) *post {
 			p.Status = statusResolved
 			p.ResolvedAt = ev.ref.Time
 			p.Duration = p.ResolvedAt.Sub(p.FirstEvent).Round(time.Second).String()
+			p.ResolvedBy = ev.ref.Name
 			p.Title = incidentTitle(p)
 			b.stats.Resolved++
 			return p
@@ -248,7 +250,8 @@ func (b *blogState) newIncident(ev event, gk string, now time.Time) *post {
 
 func incidentTags(ev event) []string {
 	tags := []string{ev.category}
-	if first, _, ok := strings.Cut(ev.key.Family, "."); ok && first != ev.category {
+	// The subject's domain (mcp), else the event name's namespace.
+	if first, _, ok := strings.Cut(ev.key.Family, "."); (ok || ev.key.SubjectKey != "") && first != ev.category {
 		tags = append(tags, cleanLine(first, maxFieldRunes))
 	}
 	return tags
@@ -277,9 +280,45 @@ func (b *blogState) addEvent(p *post, ev event, now time.Time) {
 		p.EventIDs = appendCapped(p.EventIDs, ev.ref.ID, maxEventIDs)
 	}
 	p.Recent = appendCapped(p.Recent, ev.ref, maxRecent)
+	if ev.kind == incident.Firing {
+		p.Failures++
+		p.FiringEvent, p.FiringMessage = ev.ref.Name, ev.ref.Message
+		p.Facts = cleanFacts(incident.FactsOf(ev.record.Attributes()))
+	}
 	p.Title = incidentTitle(p)
 	touch(p, now)
 	b.markDirty(p)
+}
+
+func cleanFacts(facts map[string]string) map[string]string {
+	for k, v := range facts {
+		facts[k] = cleanLine(v, maxMessageRunes)
+	}
+	return facts
+}
+
+// storyOf is what incident.Sentence and incident.Narrative tell of a post;
+// it is rebuilt from the front matter alone.
+func storyOf(p *post) incident.Story {
+	subjectKey, subject, _ := strings.Cut(p.Subject, "=")
+	st := incident.Story{
+		Kind: incident.Firing, SubjectKey: subjectKey, Subject: subject, Service: p.Service,
+		EventName: p.FiringEvent, Body: p.FiringMessage, Facts: p.Facts,
+		Events: p.EventCount, Failures: p.Failures, FirstSeen: p.FirstEvent, LastSeen: p.LastEvent,
+	}
+	if st.EventName == "" { // a post written before these fields existed
+		st.EventName = p.TitleEvent
+		for i := len(p.Recent) - 1; i >= 0; i-- {
+			if p.Recent[i].Name == p.TitleEvent {
+				st.Body = p.Recent[i].Message
+				break
+			}
+		}
+	}
+	if p.Status == statusResolved {
+		st.Kind, st.ResolvedAt, st.ResolvedBy = incident.Resolving, p.ResolvedAt, p.ResolvedBy
+	}
+	return st
 }
 
 func appendCapped[T any](s []T, v T, n int) []T {
@@ -312,31 +351,11 @@ func humanize(name string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(strings.Join(parts, " "), "_", " ")), " ")
 }
 
-// incidentTitle is "filesystem circuit breaker opened 37 times between 12:00
-// and 12:05", with "(resolved after 5m0s)" once resolved. Times are UTC.
+// incidentTitle says what happened in a sentence (incident.Sentence): "MCP
+// server filesystem: circuit breaker opened after 5 failures — Timeout after
+// 30s", with "(resolved after 7m0s)" once resolved.
 func incidentTitle(p *post) string {
-	var b strings.Builder
-	b.WriteString(subjectOf(p))
-	b.WriteByte(' ')
-	b.WriteString(humanize(p.TitleEvent))
-	n := p.Counts[p.TitleEvent]
-	first, last := p.FirstEvent.UTC(), p.LastTitleEvent.UTC()
-	if p.LastTitleEvent.IsZero() {
-		last = p.LastEvent.UTC()
-	}
-	if n <= 1 {
-		fmt.Fprintf(&b, " at %s", first.Format("15:04"))
-	} else {
-		endFmt := "15:04"
-		if first.YearDay() != last.YearDay() || first.Year() != last.Year() {
-			endFmt = "2006-01-02 15:04"
-		}
-		fmt.Fprintf(&b, " %d times between %s and %s", n, first.Format("15:04"), last.Format(endFmt))
-	}
-	if p.Status == statusResolved && p.Duration != "" {
-		fmt.Fprintf(&b, " (resolved after %s)", p.Duration)
-	}
-	return truncateRunes(b.String(), maxTitleRunes)
+	return truncateRunes(cleanLine(incident.Sentence(storyOf(p)), maxTitleRunes), maxTitleRunes)
 }
 
 // entryID is the Atom entry id of a post: a tag URI from its start date and
@@ -355,6 +374,12 @@ func (b *blogState) newLegacyPost(ev event, now time.Time) *post {
 		kind = kindAnomaly
 	}
 	title := cleanLine(attrString(attrs, track.AttrBlogTitle), maxTitleRunes)
+	if ev.kind == incident.OneShot {
+		title = cleanLine(incident.Sentence(incident.Story{
+			Kind: incident.OneShot, Service: ev.service, EventName: ev.ref.Name,
+			Body: ev.record.Body().AsString(), Facts: incident.FactsOf(attrs),
+		}), maxTitleRunes)
+	}
 	if title == "" {
 		first, _, _ := strings.Cut(cleanText(ev.record.Body().AsString(), true), "\n")
 		title = cleanLine(strings.TrimLeft(first, "# "), maxTitleRunes)

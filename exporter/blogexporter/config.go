@@ -38,6 +38,13 @@ type Config struct {
 	// FeedEntries is the number of most recently updated posts in feed.atom.
 	FeedEntries int `mapstructure:"feed_entries"`
 
+	// ListsInterval is the longest index.html and feed.atom lag behind the
+	// posts: changed posts are written with every batch, the two lists at
+	// most once per interval (and on shutdown; they are rebuilt on start), so
+	// a storm of new incidents costs its own posts, not a rewrite of the
+	// lists per batch. 0 writes them with every batch.
+	ListsInterval time.Duration `mapstructure:"lists_interval"`
+
 	// Server serves the blog directory read-only over HTTP. Off unless the
 	// `server` key is present (or `enabled: true` under it).
 	Server configoptional.Optional[confighttp.ServerConfig] `mapstructure:"server"`
@@ -96,6 +103,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxPosts < 0 {
 		errs = append(errs, fmt.Errorf("max_posts: must not be negative, got %d", cfg.MaxPosts))
+	}
+	if cfg.ListsInterval < 0 {
+		errs = append(errs, fmt.Errorf("lists_interval: must not be negative (0 writes the lists with every batch), got %s", cfg.ListsInterval))
 	}
 	if cfg.FeedEntries <= 0 {
 		errs = append(errs, fmt.Errorf("feed_entries: must be positive, got %d", cfg.FeedEntries))

@@ -25,6 +25,7 @@ func TestLoadConfig(t *testing.T) {
 	full.MaxAge = 168 * time.Hour
 	full.MaxPosts = 200
 	full.FeedEntries = 20
+	full.ListsInterval = 5 * time.Second
 	full.Server.GetOrInsertDefault().NetAddr.Endpoint = "localhost:9999"
 	full.Digest = DigestConfig{Enabled: true, TimeOfDay: "00:00", Interval: 6 * time.Hour, Timezone: "Europe/Paris", TopIncidents: 5}
 	full.Timeout = 2 * time.Second
@@ -49,6 +50,7 @@ func TestLoadConfig(t *testing.T) {
 				"dashboard_url: must be an absolute http or https URL, got \"javascript:alert(1)\"\n" +
 				"max_age: must not be negative, got -1h0m0s\n" +
 				"max_posts: must not be negative, got -1\n" +
+				"lists_interval: must not be negative (0 writes the lists with every batch), got -1s\n" +
 				"feed_entries: must be positive, got 0",
 		},
 		{

@@ -45,13 +45,14 @@ func createDefaultConfig() component.Config {
 	queue.NumConsumers = 1
 
 	return &Config{
-		Directory:    defaultDirectory,
-		Window:       defaultWindow,
-		DashboardURL: defaultDashboardURL,
-		MaxAge:       defaultMaxAge,
-		MaxPosts:     defaultMaxPosts,
-		FeedEntries:  defaultFeedEntries,
-		Server:       configoptional.Default(server),
+		Directory:     defaultDirectory,
+		Window:        defaultWindow,
+		DashboardURL:  defaultDashboardURL,
+		MaxAge:        defaultMaxAge,
+		MaxPosts:      defaultMaxPosts,
+		FeedEntries:   defaultFeedEntries,
+		ListsInterval: time.Second,
+		Server:        configoptional.Default(server),
 		Digest: DigestConfig{
 			Enabled:      true,
 			TimeOfDay:    "00:00",

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,10 @@ func TestLifecycleWithServer(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, slug+".html"))
 		return err == nil
 	}, 10*time.Second, 10*time.Millisecond, "the queued batch is written")
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(filepath.Join(dir, indexFile))
+		return err == nil && strings.Contains(string(b), slug+".html")
+	}, 10*time.Second, 10*time.Millisecond, "the index follows within lists_interval")
 
 	base := "http://" + addr
 	tests := []struct {
@@ -59,8 +64,8 @@ func TestLifecycleWithServer(t *testing.T) {
 		{http.MethodGet, "/", 200, "text/html; charset=utf-8", "unitrack system blog"},
 		{http.MethodGet, "/index.html", 200, "text/html; charset=utf-8", slug + ".html"},
 		{http.MethodGet, "/feed.atom", 200, "application/atom+xml; charset=utf-8", "<feed xmlns=\"http://www.w3.org/2005/Atom\">"},
-		{http.MethodGet, "/" + slug + ".html", 200, "text/html; charset=utf-8", "filesystem circuit breaker opened"},
-		{http.MethodGet, "/" + slug + ".md", 200, "text/markdown; charset=utf-8", "group_key: mcp.circuit_breaker|agent-runner|mcp.server.name=filesystem"},
+		{http.MethodGet, "/" + slug + ".html", 200, "text/html; charset=utf-8", "MCP server filesystem: circuit breaker opened"},
+		{http.MethodGet, "/" + slug + ".md", 200, "text/markdown; charset=utf-8", "group_key: mcp|agent-runner|mcp.server.name=filesystem"},
 		{http.MethodHead, "/feed.atom", 200, "application/atom+xml; charset=utf-8", ""},
 		{http.MethodGet, "/../../etc/passwd", 404, "", ""},
 		{http.MethodGet, "/%2e%2e/%2e%2e/etc/passwd", 404, "", ""},

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
+	"github.com/unitrack/unitrack/internal/incident"
 )
 
 // attrTarget is the attribute of a queued notification naming its target.
@@ -89,6 +90,7 @@ type target struct {
 	attrsRepeat       metric.MeasurementOption
 	attrsUnfired      metric.MeasurementOption
 	attrsPaged        metric.MeasurementOption
+	attrsDuplicate    metric.MeasurementOption
 	attrsFailedPerm   metric.MeasurementOption
 	attrsFailedRetry  metric.MeasurementOption
 }
@@ -135,6 +137,7 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 			attrsRepeat:       attr(attribute.String("reason", "repeat")),
 			attrsUnfired:      attr(attribute.String("reason", "unfired")),
 			attrsPaged:        attr(attribute.String("reason", "paged_elsewhere")),
+			attrsDuplicate:    attr(attribute.String("reason", "duplicate")),
 			attrsFailedPerm:   attr(attribute.Bool("permanent", true)),
 			attrsFailedRetry:  attr(attribute.Bool("permanent", false)),
 		}
@@ -271,10 +274,13 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// consumeLogs is the grouping stage: it only updates state; notifications
-// leave from run().
+// consumeLogs is the grouping stage: incident events only update state (their
+// notifications leave from run()); one-shot messages are handed to their
+// targets' queues before it returns, so an acknowledged notify() call is
+// in the (persistent) queue.
 func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	opened := false
+	var oneShots []notification
 	e.mu.Lock()
 	now := e.now()
 	for _, rl := range ld.ResourceLogs().All() {
@@ -283,6 +289,12 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 			for _, lr := range sl.LogRecords().All() {
 				e.viewer.view(&e.ev, lr, res, now)
 				for _, gr := range e.groupers {
+					if e.ev.kind == incident.OneShot {
+						if n, ok := gr.oneShot(&e.ev, now); ok {
+							oneShots = append(oneShots, n)
+						}
+						continue
+					}
 					if gr.add(&e.ev, now) {
 						opened = true
 					}
@@ -305,6 +317,13 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	e.mu.Unlock()
 	e.adoptPaged(ctx, newGroups)
 	e.recordSuppressed(ctx)
+	if len(oneShots) > 0 {
+		e.enqueue(ctx, oneShots)
+		if err := e.saveState(ctx, true); err != nil {
+			e.logger.Warn("Saving grouping state failed", zap.Error(err))
+		}
+		opened = true // wake run(), which retries a refused hand-over
+	}
 	if opened {
 		select {
 		case e.wake <- struct{}{}:
@@ -331,6 +350,9 @@ func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 		}
 		if c.unfired > 0 {
 			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.unfired, t.attrsUnfired)
+		}
+		if c.duplicate > 0 {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.duplicate, t.attrsDuplicate)
 		}
 	}
 }
@@ -410,6 +432,15 @@ func (e *notifyExporter) flushDue(ctx context.Context) {
 	}
 	e.mu.Unlock()
 	e.recordSuppressed(ctx)
+	e.enqueue(ctx, due)
+	if err := e.saveState(ctx, true); err != nil {
+		e.logger.Warn("Saving grouping state failed", zap.Error(err))
+	}
+}
+
+// enqueue hands notifications to their targets' queues; what a queue
+// refuses goes to the backlog, offered again every backlogRetry.
+func (e *notifyExporter) enqueue(ctx context.Context, due []notification) {
 	var refused []notification
 	for _, n := range due {
 		t := e.byName[n.Target]
@@ -437,9 +468,6 @@ func (e *notifyExporter) flushDue(ctx context.Context) {
 			e.backlog = slices.Clone(e.backlog[over:])
 		}
 		e.mu.Unlock()
-	}
-	if err := e.saveState(ctx, true); err != nil {
-		e.logger.Warn("Saving grouping state failed", zap.Error(err))
 	}
 }
 
@@ -549,6 +577,7 @@ func appendRecord(ld *plog.Logs) plog.LogRecord {
 
 // deliver renders and sends one notification.
 func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification) error {
+	upgradeQueued(&n)
 	title, text, err := t.templates.render(n)
 	if err != nil {
 		// A template that ran on the samples can still fail on odd data;
@@ -570,4 +599,21 @@ func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification)
 		return fmt.Errorf("target %q: not started", t.cfg.Name)
 	}
 	return deliverHTTP(ctx, t.client, t.cfg.Name, t.cfg.Endpoint, p, e.now())
+}
+
+// upgradeQueued fills the fields a notification queued by an older version
+// lacks, so its title is never empty.
+func upgradeQueued(n *notification) {
+	if n.Kind == "" {
+		n.Kind = kindIncident
+	}
+	if n.Priority == "" {
+		n.Priority = severityPriority(plog.SeverityNumber(n.SeverityNumber))
+	}
+	if n.Headline == "" {
+		n.Headline = strings.TrimSpace(n.EventName + " " + n.Subject)
+	}
+	if n.Narrative == "" {
+		n.Narrative = summary(n.Body)
+	}
 }

@@ -25,6 +25,8 @@ const (
 type persistedState struct {
 	Version int                 `json:"version"`
 	Targets map[string][]*group `json:"targets"`
+	// OneShots are the dedupe windows of one-shot messages, per target.
+	OneShots map[string]map[string]*oneShotSeen `json:"one_shots,omitempty"`
 	// Backlog are notifications made but not yet accepted by a queue.
 	Backlog []notification `json:"backlog,omitempty"`
 }
@@ -95,6 +97,12 @@ func encodeState(groupers []*grouper, backlog []notification) ([]byte, error) {
 			gs = append(gs, g)
 		}
 		st.Targets[gr.target] = gs
+		if len(gr.oneShots) > 0 {
+			if st.OneShots == nil {
+				st.OneShots = make(map[string]map[string]*oneShotSeen, len(groupers))
+			}
+			st.OneShots[gr.target] = gr.oneShots
+		}
 	}
 	return json.Marshal(st)
 }
@@ -127,6 +135,11 @@ func decodeState(b []byte, groupers []*grouper) (int, []notification, error) {
 			g.IDs, g.IDHead = ids[max(0, len(ids)-gr.s.maxEventIDs):], 0
 			gr.groups[g.Key] = g
 			n++
+		}
+		for k, seen := range st.OneShots[gr.target] {
+			if seen != nil {
+				gr.oneShots[k] = seen
+			}
 		}
 	}
 	backlog := st.Backlog[:0]

@@ -61,6 +61,9 @@ func (f *floorProcessor) decide(lr plog.LogRecord, out routing.SinkSet) {
 	}
 	if sev >= plog.SeverityNumberError {
 		out.Add(f.notify)
+		if lr.EventName() != track.EventNotification {
+			out.Add(f.blog)
+		}
 	}
 	attrs := lr.Attributes()
 	switch lr.EventName() {
@@ -83,6 +86,8 @@ func (f *floorProcessor) decide(lr plog.LogRecord, out routing.SinkSet) {
 		out.Add(f.blog)
 	case track.EventAnomalyDetected, track.EventBlogPost:
 		out.Add(f.blog)
+	case track.EventNotification:
+		out.Add(f.notify)
 	}
 }
 
