@@ -100,10 +100,10 @@ func TestSplitsByIncidentKey(t *testing.T) {
 		n        int
 		wantKeys []string
 	}{
-		{"one incident passes through", []string{"filesystem"}, 3, []string{"mcp.circuit_breaker|agent-runner|mcp.server.name=filesystem"}},
+		{"one incident passes through", []string{"filesystem"}, 3, []string{"mcp|agent-runner|mcp.server.name=filesystem"}},
 		{"two incidents, first-seen order", []string{"github", "filesystem"}, 2, []string{
-			"mcp.circuit_breaker|agent-runner|mcp.server.name=github",
-			"mcp.circuit_breaker|agent-runner|mcp.server.name=filesystem",
+			"mcp|agent-runner|mcp.server.name=github",
+			"mcp|agent-runner|mcp.server.name=filesystem",
 		}},
 	}
 	for _, tt := range tests {
