@@ -85,6 +85,10 @@ type Config struct {
 	// StateDirectory is a directory for a grouping state file, used when
 	// Storage is not set. Empty with no Storage keeps the state in memory.
 	StateDirectory string `mapstructure:"state_directory"`
+	// Ledger names a storage extension shared by every collector running
+	// this exporter (kafka_storage): a collector that takes over an incident
+	// does not page again for what another one already paged.
+	Ledger *component.ID `mapstructure:"ledger"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}

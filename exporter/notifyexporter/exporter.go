@@ -63,6 +63,7 @@ type notifyExporter struct {
 	backlog []notification
 
 	store  stateStore
+	ledger *ledger
 	saveMu sync.Mutex
 	wake   chan struct{}
 	stop   chan struct{}
@@ -88,6 +89,7 @@ type target struct {
 	attrsGrouped      metric.MeasurementOption
 	attrsRepeat       metric.MeasurementOption
 	attrsUnfired      metric.MeasurementOption
+	attrsPaged        metric.MeasurementOption
 	attrsDuplicate    metric.MeasurementOption
 	attrsFailedPerm   metric.MeasurementOption
 	attrsFailedRetry  metric.MeasurementOption
@@ -134,6 +136,7 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 			attrsGrouped:      attr(attribute.String("reason", "grouped")),
 			attrsRepeat:       attr(attribute.String("reason", "repeat")),
 			attrsUnfired:      attr(attribute.String("reason", "unfired")),
+			attrsPaged:        attr(attribute.String("reason", "paged_elsewhere")),
 			attrsDuplicate:    attr(attribute.String("reason", "duplicate")),
 			attrsFailedPerm:   attr(attribute.Bool("permanent", true)),
 			attrsFailedRetry:  attr(attribute.Bool("permanent", false)),
@@ -185,6 +188,12 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	e.store = store
+	if e.ledger, err = openLedger(ctx, e.cfg, host, e.set.ID, e.logger); err != nil {
+		return err
+	}
+	for _, t := range e.targets {
+		t.grouper.trackOpened = e.ledger != nil
+	}
 	restored := 0
 	if store != nil {
 		b, err := store.load(ctx)
@@ -254,6 +263,12 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 		}
 		e.store = nil
 	}
+	if e.ledger != nil {
+		if err := e.ledger.close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		e.ledger = nil
+	}
 	e.telemetry.Shutdown()
 	e.logger.Info("Notify exporter stopped")
 	return errors.Join(errs...)
@@ -288,7 +303,19 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		}
 	}
 	e.ev = eventView{}
+	var newGroups map[*target][]string
+	if e.ledger != nil {
+		for _, t := range e.targets {
+			if keys := t.grouper.takeOpened(); len(keys) > 0 {
+				if newGroups == nil {
+					newGroups = map[*target][]string{}
+				}
+				newGroups[t] = keys
+			}
+		}
+	}
 	e.mu.Unlock()
+	e.adoptPaged(ctx, newGroups)
 	e.recordSuppressed(ctx)
 	if len(oneShots) > 0 {
 		e.enqueue(ctx, oneShots)
@@ -326,6 +353,28 @@ func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 		}
 		if c.duplicate > 0 {
 			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.duplicate, t.attrsDuplicate)
+		}
+	}
+}
+
+// adoptPaged looks the groups just opened up in the ledger: a group whose
+// incident another collector has paged is taken over as notified, so that
+// it never pages again but still sends the resolution.
+func (e *notifyExporter) adoptPaged(ctx context.Context, opened map[*target][]string) {
+	for t, keys := range opened {
+		for _, key := range keys {
+			entry, ok := e.ledger.paged(ctx, t.cfg.Name, strings.ReplaceAll(key, string(groupKeySep), "|"), e.now())
+			if !ok {
+				continue
+			}
+			e.mu.Lock()
+			adopted := t.grouper.adopt(key, entry.LastSent)
+			e.mu.Unlock()
+			if adopted {
+				e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+				e.logger.Info("Incident already paged by another collector; taking it over without paging",
+					zap.String("target", t.cfg.Name), zap.String("group", key))
+			}
 		}
 	}
 }
@@ -395,6 +444,12 @@ func (e *notifyExporter) enqueue(ctx context.Context, due []notification) {
 	var refused []notification
 	for _, n := range due {
 		t := e.byName[n.Target]
+		if e.ledger != nil && e.ledger.pagedElsewhere(ctx, n, e.now()) {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+			e.logger.Info("Incident already paged by another collector; not paging again",
+				zap.String("target", n.Target), zap.String("group", n.GroupKey))
+			continue
+		}
 		if err := t.inner.ConsumeLogs(ctx, notificationLogs(n)); err != nil {
 			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
 			e.logger.Warn("Notification could not be queued; will offer it again",
@@ -482,6 +537,9 @@ func (e *notifyExporter) pushFunc(t *target) consumer.ConsumeLogsFunc {
 					err = e.deliver(ctx, t, n)
 					switch {
 					case err == nil:
+						if e.ledger != nil {
+							e.ledger.record(ctx, n, e.now())
+						}
 						if n.Status == statusResolved {
 							e.telemetry.NotifyNotificationsSent.Add(ctx, 1, t.attrsSentResolved)
 						} else {

@@ -213,6 +213,30 @@ type grouper struct {
 	suppressed suppressed
 	// dirty is set by every change worth persisting.
 	dirty bool
+	// opened are the keys of the groups opened since the last takeOpened,
+	// kept only when trackOpened (a ledger is configured).
+	opened      []string
+	trackOpened bool
+}
+
+// takeOpened returns and forgets the keys of the groups opened lately.
+func (gr *grouper) takeOpened() []string {
+	keys := gr.opened
+	gr.opened = nil
+	return keys
+}
+
+// adopt marks an open group as notified at lastSent without sending: another
+// collector paged for its incident. It reports whether the group was
+// adopted (it may have fired or closed meanwhile).
+func (gr *grouper) adopt(key string, lastSent time.Time) bool {
+	g := gr.groups[key]
+	if g == nil || g.Notified {
+		return false
+	}
+	g.Notified, g.LastSent, g.SentCount, g.HeldCount = true, lastSent, g.Count, g.Count
+	gr.dirty = true
+	return true
 }
 
 func newGrouper(target string, minSeverity plog.SeverityNumber, s *groupSettings) *grouper {
@@ -432,6 +456,9 @@ func (gr *grouper) open(ev *eventView, now time.Time) *group {
 		}
 	}
 	gr.groups[g.Key] = g
+	if gr.trackOpened {
+		gr.opened = append(gr.opened, g.Key)
+	}
 	return g
 }
 
