@@ -59,7 +59,7 @@ func TestDryRunOnDefaultConfig(t *testing.T) {
 			event:    []string{"mcp.circuit_breaker.opened"},
 			routes:   []string{"everything, errors, circuit-breaker"},
 			sinks:    []string{"blog, dashboard, eventlog, notify, observability"},
-			incident: []string{"firing, key mcp.circuit_breaker|agent-runner|mcp.server.name=filesystem"},
+			incident: []string{"firing, key mcp|agent-runner|mcp.server.name=filesystem"},
 		},
 		{
 			file: "health_recovered.json", format: "health_monitor",
@@ -72,7 +72,7 @@ func TestDryRunOnDefaultConfig(t *testing.T) {
 			file: "task_retry.json", format: "background_tasks",
 			event:    []string{"task.failed"},
 			routes:   []string{"everything, errors"},
-			sinks:    []string{"dashboard, eventlog, notify, observability"},
+			sinks:    []string{"blog, dashboard, eventlog, notify, observability"},
 			incident: []string{"other, key task|agent-runner|task.name=memory_consolidation"},
 		},
 		{
@@ -86,8 +86,8 @@ func TestDryRunOnDefaultConfig(t *testing.T) {
 			file: "mcp_failure.json", format: "track_event",
 			event:    []string{"mcp_server_failure"},
 			routes:   []string{"everything, errors"},
-			sinks:    []string{"dashboard, eventlog, notify, observability"},
-			incident: []string{"firing, key mcp_server_failure|agent-runner|"},
+			sinks:    []string{"blog, dashboard, eventlog, notify, observability"},
+			incident: []string{"firing, key mcp|agent-runner|mcp.server.name=filesystem"},
 		},
 		{
 			file: "otlp_batch.json", format: formatOTLPJSON,
