@@ -23,7 +23,14 @@ type defaultCollector struct {
 // variables the file reads.
 func startDefault(t *testing.T, overlay string, extra ...testbin.Option) defaultCollector {
 	t.Helper()
-	cfg, err := os.ReadFile(filepath.Join(testbin.RepoRoot(t), "otelcol.yaml"))
+	return startConfig(t, filepath.Join(testbin.RepoRoot(t), "otelcol.yaml"), overlay, extra...)
+}
+
+// startConfig is startDefault for another config file that reads the same
+// environment variables (e2e/testdata/inmemory.yaml).
+func startConfig(t testing.TB, file, overlay string, extra ...testbin.Option) defaultCollector {
+	t.Helper()
+	cfg, err := os.ReadFile(file)
 	require.NoError(t, err)
 	d := defaultCollector{
 		health: testbin.FreePort(t), track: testbin.FreePort(t), otlpHTTP: testbin.FreePort(t),

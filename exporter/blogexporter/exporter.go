@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -24,6 +25,9 @@ import (
 
 	"github.com/unitrack/unitrack/internal/httpguard"
 )
+
+// errNotOpen is retryable: the queue keeps the batch until the directory opens.
+var errNotOpen = errors.New("the blog directory is not open")
 
 const (
 	// tickInterval is how often digests and retention are checked.
@@ -54,6 +58,9 @@ type blogExporter struct {
 	// before writeFiles (kept for the benchmark's baseline).
 	fsyncEach bool
 
+	host    component.Host
+	failing atomic.Bool // a recoverable error was reported, no OK since
+
 	server     *http.Server
 	serverDone chan struct{}
 	stop       chan struct{}
@@ -81,25 +88,21 @@ func newBlogExporter(cfg *Config, set exporter.Settings) (*blogExporter, error) 
 	return e, nil
 }
 
+// start opens the blog directory and starts the server. A directory that
+// cannot be used yet does not stop the collector: the exporter reports a
+// recoverable error and every push tries to open it again, failing retryably
+// so exporterhelper's queue keeps the events.
 func (e *blogExporter) start(ctx context.Context, host component.Host) error {
-	dir, err := openBlogDir(e.cfg.Directory)
-	if err != nil {
-		return err
-	}
+	e.host = host
 	e.mu.Lock()
-	e.dir = dir
-	e.state = newBlogState(e.cfg.Window, e.cfg.DashboardURL)
-	now := e.now()
-	loaded, err := e.loadLocked(now)
-	if err == nil {
-		err = e.flushLocked(ctx, now, true)
-	}
+	err := e.openLocked(ctx)
 	e.mu.Unlock()
 	if err != nil {
-		_ = dir.close()
-		return err
+		e.failing.Store(true)
+		componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
+		e.logger.Warn("The blog directory cannot be used; it is retried on every push while the queue buffers",
+			zap.String("directory", e.cfg.Directory), zap.Error(err))
 	}
-	e.logger.Info("Blog exporter started", zap.String("directory", e.cfg.Directory), zap.Int("posts", loaded))
 
 	if srvCfg := e.cfg.Server.Get(); srvCfg != nil {
 		ln, err := srvCfg.ToListener(ctx)
@@ -133,6 +136,28 @@ func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 	e.stop = make(chan struct{})
 	e.tickerDone = make(chan struct{})
 	go e.tickLoop()
+	return nil
+}
+
+// openLocked opens the directory and rebuilds the state from it.
+func (e *blogExporter) openLocked(ctx context.Context) error {
+	dir, err := openBlogDir(e.cfg.Directory)
+	if err != nil {
+		return err
+	}
+	e.dir = dir
+	e.state = newBlogState(e.cfg.Window, e.cfg.DashboardURL)
+	now := e.now()
+	loaded, err := e.loadLocked(now)
+	if err == nil {
+		err = e.flushLocked(ctx, now, true)
+	}
+	if err != nil {
+		_ = dir.close()
+		e.dir = nil
+		return err
+	}
+	e.logger.Info("Blog exporter started", zap.String("directory", e.cfg.Directory), zap.Int("posts", loaded))
 	return nil
 }
 
@@ -254,7 +279,13 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.dir == nil {
-		return errors.New("blog exporter is not started")
+		if err := e.openLocked(ctx); err != nil {
+			componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+			return fmt.Errorf("%w: %w", errNotOpen, err)
+		}
+	}
+	if e.failing.Swap(false) {
+		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
 	}
 	now := e.now()
 	var grouped int64

@@ -23,6 +23,7 @@ const (
 	// (confighttp's default is a minute). No read_timeout: it would end
 	// live streams.
 	defaultReadHeaderTimeout = 10 * time.Second
+	defaultMetricsURL        = "http://localhost:8888/metrics"
 )
 
 // NewFactory returns the factory of the dashboard exporter (type "dashboard").
@@ -53,6 +54,10 @@ func createDefaultConfig() component.Config {
 			MaxEvents:  5_000_000,
 			MaxSizeMiB: 2048,
 			Interval:   time.Minute,
+		},
+		Sinks: SinksConfig{
+			MetricsURL:    defaultMetricsURL,
+			ScrapeTimeout: 2 * time.Second,
 		},
 		Tracker: TrackerConfig{
 			Endpoint:            defaultTrackerEndpoint,

@@ -3,10 +3,12 @@ package eventlogexporter // import "github.com/unitrack/unitrack/exporter/eventl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -15,7 +17,10 @@ import (
 	"github.com/unitrack/unitrack/internal/legacy"
 )
 
-var errNotStarted = errors.New("event log file is not open")
+var (
+	errNotStarted = errors.New("the eventlog exporter is not started")
+	errNotOpen    = errors.New("the event log file is not open")
+)
 
 // lineBuf is the encoding buffer of one push, pooled across pushes.
 type lineBuf struct {
@@ -33,9 +38,12 @@ type eventlogExporter struct {
 	logger *zap.Logger
 	tb     *metadata.TelemetryBuilder
 
-	mu   sync.Mutex
-	file *rotatingFile
-	open bool
+	mu      sync.Mutex
+	file    *rotatingFile
+	started bool
+	host    component.Host
+	// failing is true after an error status was reported, until a write works.
+	failing bool
 
 	stopSync chan struct{}
 	syncDone sync.WaitGroup
@@ -59,13 +67,20 @@ func newEventlogExporter(set exporter.Settings, cfg *Config) (*eventlogExporter,
 	return e, nil
 }
 
-func (e *eventlogExporter) start(_ context.Context, _ component.Host) error {
+// start opens the file. A file that cannot be opened yet (its directory not
+// writable, its disk not mounted) does not stop the collector: the exporter
+// reports a recoverable error and each push tries to open it again, failing
+// retryably so exporterhelper's queue keeps the data.
+func (e *eventlogExporter) start(_ context.Context, host component.Host) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.host = host
+	e.started = true
 	if err := e.file.open(); err != nil {
-		return err
+		e.failLocked(err)
+		e.logger.Warn("The event log file cannot be opened; it is retried on every push while the queue buffers",
+			zap.String("path", e.cfg.Path), zap.Error(err))
 	}
-	e.open = true
 	if e.cfg.Fsync == FsyncInterval {
 		e.stopSync = make(chan struct{})
 		e.syncDone.Add(1)
@@ -104,7 +119,7 @@ func (e *eventlogExporter) shutdown(context.Context) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.open = false
+	e.started = false
 	err := e.file.closeFile()
 	e.tb.Shutdown()
 	return err
@@ -128,19 +143,44 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.open {
+	if !e.started {
 		return errNotStarted
 	}
+	if e.file.f == nil {
+		if err := e.file.open(); err != nil {
+			e.failLocked(err)
+			return fmt.Errorf("%w: %w", errNotOpen, err)
+		}
+	}
 	if err := e.file.writeLines(buf, ends); err != nil {
+		e.failLocked(err)
 		return err
 	}
 	if e.cfg.Fsync == FsyncBatch {
 		if err := e.file.sync(); err != nil {
+			e.failLocked(err)
 			return err
 		}
 	}
+	if e.failing {
+		e.failing = false
+		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
+		e.logger.Info("The event log is written again", zap.String("path", e.cfg.Path))
+	}
 	e.tb.ExporterEventlogLinesWritten.Add(ctx, int64(len(ends)))
 	return nil
+}
+
+// failLocked reports a recoverable error status; every error is reported
+// (the registry shows the latest), only the first one of a run is logged.
+func (e *eventlogExporter) failLocked(err error) {
+	if e.host != nil {
+		componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+	}
+	if !e.failing {
+		e.failing = true
+		e.logger.Warn("Writing the event log failed; the batch is retried", zap.String("path", e.cfg.Path), zap.Error(err))
+	}
 }
 
 // encodeLogs appends one json_events line per record to buf and the offset of
