@@ -4,7 +4,6 @@ the spool for whatever the collector cannot take in time."""
 from __future__ import annotations
 
 import atexit
-import base64
 import collections
 import email.utils
 import gzip
@@ -30,9 +29,6 @@ log = logging.getLogger("unitrack")
 
 DEFAULT_URL = "http://localhost:4320"
 DEFAULT_SPOOL_DIR = os.path.join(".", "var", "legacy")
-
-_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-
 
 def _json_default(o: Any) -> Any:
     # Values JSON has no type for are sent as their text, never refused.
@@ -85,7 +81,8 @@ def _err_text(error: Any) -> Optional[str]:
 class _IDs:
     """ULIDs (as the collector mints them): 48-bit milliseconds, then 80 bits
     that start random each millisecond and count up within it, so ids are
-    unique and time-ordered within a process. Reseeded after fork."""
+    unique and time-ordered within a process. Reseeded after fork. All but the
+    last two characters are cached, so minting costs a lookup and a concat."""
 
     def __init__(self) -> None:
         self.reseed()
@@ -94,17 +91,29 @@ class _IDs:
         self._rand = random.Random(os.urandom(16))
         self._ms = -1
         self._low = 0
+        self._prefix = ""
 
     def new(self, ns: int) -> str:
         ms = ns // 1_000_000
         if ms > self._ms:
             self._ms = ms
-            self._low = self._rand.getrandbits(79)
+            self._low = low = self._rand.getrandbits(79)
+            self._prefix = _b32(ms, 5) + _b32(low >> 10, 7)
         else:
-            ms = self._ms  # a clock step back keeps the order
-            self._low += 1
-        x = (ms << 80) | self._low
-        return base64.b32encode(x.to_bytes(20, "big")).translate(_CROCKFORD)[6:].decode("ascii")
+            # A clock step back keeps the previous millisecond: order holds.
+            self._low = low = self._low + 1
+            if low & 1023 == 0:
+                self._prefix = _b32(self._ms, 5) + _b32(low >> 10, 7)
+        return self._prefix + _PAIRS[low & 1023]
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+
+
+def _b32(x: int, pairs: int) -> str:
+    """x as 2*pairs Crockford base32 digits (10 bits a pair)."""
+    return "".join(_PAIRS[(x >> (10 * i)) & 1023] for i in range(pairs - 1, -1, -1))
 
 
 class Client:
@@ -158,6 +167,7 @@ class Client:
         self._conn: Optional[http.client.HTTPConnection] = None
         self._stopping = False
         self._closed = False
+        self._abandoned = False  # close() gave up on a stuck thread and spooled its batch
         self._deadline: Optional[float] = None
         self._down_until = 0.0
         self._backoff = 0.0
@@ -181,7 +191,7 @@ class Client:
             ns = time.time_ns()
             eid = event_id if event_id is not None else self._ids.new(ns)
             ev["event_id"] = eid
-            ev["timestamp"] = round(ns / 1e9, 6)
+            ev["timestamp"] = ns // 1000 / 1e6  # microseconds, written exactly
             ev["pid"] = self._pid
             ev["host"] = self._host
             if self._service is not None:
@@ -359,9 +369,12 @@ class Client:
                 self._wake.set()
                 t.join(timeout + 0.5)
                 if not t.is_alive():
+                    self._spool_queue()
+                    self._spool.tick(force=True)
                     return True
                 # The thread is stuck in a request: keep everything, the
                 # in-flight batch too (it may then arrive twice, never zero times).
+                self._abandoned = True
                 self._spool.add(list(self._inflight))
             self._spool_queue()
             self._spool.tick(force=True)
@@ -408,6 +421,13 @@ class Client:
                     self._done_seq = seq
                     self._idle.notify_all()
             if self._stopping:
+                # Callers now spool themselves: what is queued is the last.
+                try:
+                    while self._q and not self._abandoned:
+                        self._drain()
+                    self._spool.tick(force=True)
+                except Exception:
+                    log.warning("unitrack: sender error", exc_info=True)
                 self._close_conn()
                 return
 
@@ -438,6 +458,8 @@ class Client:
                 n += 1
             left -= n
             for path, events in batch.items():
+                if self._abandoned:
+                    return
                 self._inflight = [(path, e) for e in events]
                 self._send(path, events)
                 self._inflight = []
@@ -445,7 +467,7 @@ class Client:
     def _send(self, path: str, events: List[Dict[str, Any]]) -> None:
         now = time.monotonic()
         if now < self._down_until:
-            self._spool.add((path, e) for e in events)
+            self._spool_batch(path, events)
             return
         body = dumps(events).encode("utf-8")
         if self.compress:
@@ -464,7 +486,7 @@ class Client:
                     retries += 1  # a kept-alive connection the server closed
                     continue
                 self._mark_down(e)
-                self._spool.add((path, e2) for e2 in events)
+                self._spool_batch(path, events)
                 return
             self._backoff = 0.0
             self._down_until = 0.0
@@ -488,7 +510,7 @@ class Client:
                 wait = self._retry_wait(headers.get("Retry-After"), retries)
                 retries += 1
                 if time.monotonic() + wait >= limit:
-                    self._spool.add((path, e) for e in events)
+                    self._spool_batch(path, events)
                     return
                 time.sleep(wait)
                 continue
@@ -499,8 +521,12 @@ class Client:
                 self._last_auth_log = now
                 log.error("unitrack: %s%s answered %d: %s; events are spooled", self.url, path, status,
                           data[:200].decode("utf-8", "replace"))
-            self._spool.add((path, e) for e in events)
+            self._spool_batch(path, events)
             return
+
+    def _spool_batch(self, path: str, events: List[Dict[str, Any]]) -> None:
+        if not self._abandoned:
+            self._spool.add((path, e) for e in events)
 
     def _retry_wait(self, retry_after: Optional[str], retries: int) -> float:
         base = min(30.0, 0.25 * (2 ** retries))

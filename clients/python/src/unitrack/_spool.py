@@ -124,6 +124,10 @@ class Spool:
             self._size += len(data)
             self._last_write = time.monotonic()
             self.spooled += n
+            # Sealed by age here too, so callers spooling past a full queue
+            # never depend on a sender thread that may be stuck.
+            if self._last_write - self._opened >= self.max_age:
+                self._seal_locked()
         except OSError as e:
             self.failed += n
             now = time.monotonic()
