@@ -23,47 +23,13 @@ import weakref
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import _events as ev_
+from ._json import dumps
 from ._spool import Spool, recover
 
 log = logging.getLogger("unitrack")
 
 DEFAULT_URL = "http://localhost:4320"
 DEFAULT_SPOOL_DIR = os.path.join(".", "var", "legacy")
-
-def _json_default(o: Any) -> Any:
-    # Values JSON has no type for are sent as their text, never refused.
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    if isinstance(o, bytes):
-        return o.decode("utf-8", "replace")
-    return str(o)
-
-
-_encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"),
-                            default=_json_default)
-
-
-def _sanitize(v: Any, depth: int = 0) -> Any:
-    """A JSON-safe copy of v: non-finite floats and odd keys as text, cycles cut."""
-    if depth > 32:
-        return str(v)
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    if isinstance(v, Mapping):
-        return {str(k): _sanitize(x, depth + 1) for k, x in list(v.items())}
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return [_sanitize(x, depth + 1) for x in list(v)]
-    if v is None or isinstance(v, (str, int, float, bool)):
-        return v
-    return _json_default(v)
-
-
-def dumps(obj: Any) -> str:
-    try:
-        return _encoder.encode(obj)
-    except (TypeError, ValueError, RecursionError):
-        return _encoder.encode(_sanitize(obj))
-
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

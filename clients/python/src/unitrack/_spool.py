@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - not POSIX: no lock, no orphan recovery
     fcntl = None  # type: ignore[assignment]
 
 from ._events import EventError, to_json_events
+from ._json import dumps
 
 PREFIX = "unitrack-spool-"
 OPEN_SUFFIX = ".part"
@@ -43,8 +44,7 @@ def _safe_host() -> str:
 
 
 def encode_line(obj: Dict[str, Any]) -> bytes:
-    from ._client import dumps  # one JSON encoder for HTTP and spool
-    return dumps(obj).encode("utf-8") + b"\n"
+    return (dumps(obj) + "\n").encode("utf-8")
 
 
 class Spool:
