@@ -101,6 +101,32 @@ class BackPressureTest(TempDirTest):
         self.assertEqual(len(got), len(ids), "an event spooled twice")
         self.assertEqual(spool_files(self.dir, ".part"), [])
 
+    def test_many_threads_each_event_once(self) -> None:
+        srv = FakeBackPressure()
+        self.addCleanup(srv.close)
+        # A small queue, so that callers spool past it while others enqueue.
+        client = unitrack.Client(url=srv.url, spool_dir=self.dir, max_queue=200, batch_size=100)
+        per, threads = 3000, 8
+        results = [None] * threads
+
+        def work(k: int) -> None:
+            results[k] = [client.track_event("thread", "t%d" % k, metadata={"i": i}) for i in range(per)]
+
+        ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertTrue(client.flush(60))
+        ids = [i for r in results for i in r]
+        sent = [e["event_id"] for r in srv.requests for e in r["events"]]
+        spooled = [l["event_id"] for l in spool_lines(self.dir)]
+        self.assertEqual(len(set(ids)), per * threads)
+        self.assertEqual(sorted(sent + spooled), sorted(ids), "every event sent or spooled, exactly once")
+        st = client.stats()
+        self.assertEqual((st["sent"], st["spooled"]), (len(sent), len(spooled)))
+        client.close()
+
     def test_large_batch_is_split_on_413(self) -> None:
         srv = FakeBackPressure(script=((413, {}),))
         self.addCleanup(srv.close)

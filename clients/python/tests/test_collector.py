@@ -6,10 +6,12 @@ down arrive once it is up, each exactly once."""
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
 
 import helpers  # noqa: F401  (puts the package on sys.path)
@@ -263,23 +265,53 @@ class DownThenUpTest(unittest.TestCase):
                 calls.append(time.perf_counter() - t)
             print(json.dumps({{"ids": ids, "max_call": max(calls), "stats": unitrack.stats()}}))
         """)
+        env = {"UNITRACK_URL": self.col.url, "UNITRACK_SPOOL_DIR": self.col.spool_dir}
+        # Three writer processes at once, each with its own spool files.
         t0 = time.monotonic()
-        out = run_python(code, env={"UNITRACK_URL": self.col.url, "UNITRACK_SPOOL_DIR": self.col.spool_dir})
+        with ThreadPoolExecutor(3) as pool:
+            outs = list(pool.map(lambda _: run_python(code, env=env), range(3)))
         elapsed = time.monotonic() - t0
-        self.assertEqual(out.returncode, 0, out.stderr)
-        res = __import__("json").loads(out.stdout)
-        ids = res["ids"]
-        self.assertEqual(len(set(ids)), n)
-        # Connection refused is not waited for: no call waits on the network,
-        # and the interpreter exits well within its 2 s exit deadline.
-        self.assertLess(res["max_call"], 0.5, res)
-        self.assertLess(elapsed, 30)
-        # Everything is in sealed spool files (the exit handler sealed them).
+        ids = []
+        for out in outs:
+            self.assertEqual(out.returncode, 0, out.stderr)
+            res = json.loads(out.stdout)
+            ids += res["ids"]
+            # Connection refused is not waited for: no call waits on the network,
+            # and the interpreter exits well within its 2 s exit deadline.
+            self.assertLess(res["max_call"], 0.5, res)
+        self.assertEqual(len(set(ids)), 3 * n)
+        self.assertLess(elapsed, 60)
+        # Everything is in sealed spool files (the exit handlers sealed them).
         self.assertEqual(spool_files(self.col.spool_dir, ".part"), [])
         lines = spool_lines(self.col.spool_dir)
         self.assertEqual(sorted(l["event_id"] for l in lines), sorted(ids))
 
+        # A writer killed while its spool file is open leaves a .part file,
+        # here with a torn last line as a crash in the middle of a write would.
+        crash = run_python(textwrap.dedent("""
+            import os, signal, time, unitrack
+            c = unitrack.Client(spool_seal_after=3600, spool_max_age=3600)
+            for i in range(1000):          # > 64 KiB of lines: written, not sealed
+                c.track_event("crashed_writer", "line %d" % i, metadata={"pad": "x" * 100})
+            while c.stats()["spooled"] < 500:
+                time.sleep(0.01)
+            os.kill(os.getpid(), signal.SIGKILL)
+        """), env=env)
+        self.assertEqual(crash.returncode, -9, crash.stderr)
+        parts = spool_files(self.col.spool_dir, ".part")
+        self.assertEqual(len(parts), 1)
+        with open(parts[0], "rb") as f:
+            written = [json.loads(l)["event_id"] for l in f.read().splitlines()]
+        with open(parts[0], "ab") as f:
+            f.write(b'{"ts":1796116470.1,"event_id":"TORN","lev')
+        self.assertGreaterEqual(len(written), 500)
+
         self.col.start()
+        # The collector never reads a .part file; the next client to start
+        # (any process) seals the dead writer's file without its torn line.
+        self.assertEqual(run_python("import unitrack; unitrack.track_event('next', 'process')",
+                                    env=env).returncode, 0)
+        ids += written
         stored = wait_stored(self.col, ids)
         for eid in ids:
             self.assertEqual(len(stored[eid]), 1, f"{eid} stored {len(stored[eid])} times")
@@ -301,12 +333,14 @@ class DownThenUpTest(unittest.TestCase):
         self.assertTrue(client.flush(30))
         everything = ids + first + during + after
         stored = wait_stored(self.col, everything)
+        self.assertNotIn("TORN", stored)
         # A restart re-reads nothing: still one record per id, a moment later too.
         time.sleep(1.5)
         stored = by_id(self.col.dashboard_events())
         dupes = {i: len(stored[i]) for i in everything if len(stored[i]) != 1}
         self.assertEqual(dupes, {})
-        self.assertEqual(len(self.col.dashboard_events()), len(everything))
+        # ... and the "next process" event; nothing else.
+        self.assertEqual(len(self.col.dashboard_events()), len(everything) + 1)
         client.close()
 
 

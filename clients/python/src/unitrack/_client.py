@@ -162,16 +162,18 @@ class Client:
             ev["host"] = self._host
             if self._service is not None:
                 ev["service"] = self._service
+            if self._closed:
+                # After close (or in a later exit handler, when no thread may
+                # start): straight to a sealed spool file.
+                self._spool.add(((path, ev),))
+                self._spool.tick(force=True)
+                return eid
             if self._thread is None:
                 self._start()
             q = self._q
             if len(q) >= self.max_queue:
                 # Full: the newest event goes to the spool, never dropped.
                 self._spool.add(((path, ev),))
-            elif self._closed:
-                # After close (or in a late exit handler): straight to a sealed file.
-                self._spool.add(((path, ev),))
-                self._spool.tick(force=True)
             else:
                 q.append((path, ev))
                 if len(q) >= self.batch_size and not self._wake.is_set():
@@ -521,8 +523,12 @@ class Client:
         except ValueError:
             answer = {}
         errors = answer.get("errors") or []
-        self.sent += int(answer.get("accepted", len(events) - len(errors)) or 0)
-        self.rejected += len(errors)
+        accepted = int(answer.get("accepted", len(events) - len(errors)) or 0)
+        self.sent += accepted
+        self.rejected += len(events) - accepted
+        if not errors and accepted < len(events):
+            log.warning("unitrack: %d events refused by the collector: %s", len(events) - accepted,
+                        answer.get("error") or data[:200].decode("utf-8", "replace"))
         for e in errors[:5]:
             i = e.get("index", -1)
             ev = events[i] if isinstance(i, int) and 0 <= i < len(events) else {}
