@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // spoolConfig is the eventlog/spool receiver of otelcol.yaml: sealed spool
@@ -97,4 +100,29 @@ func TestSpoolFileIsKeptWhileTheConsumerRefusesIt(t *testing.T) {
 	sink.waitTotal(t, 50)
 	requireGone(t, path)
 	sink.requireExactly(t, seqIDs("r", 0, 50))
+}
+
+// The default otelcol.yaml writes its excludes like its include, relative to
+// the working directory ("./var/legacy/..."); fileconsumer finds the files as
+// "var/legacy/...", so the excludes are cleaned the same way.
+func TestRelativeExcludesMatchRelativeIncludes(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.MkdirAll("var/legacy", 0o755))
+	appendLines(t, "var/legacy/events.jsonl", seqLines("e", 0, 10)...)
+	appendLines(t, "var/legacy/unitrack-spool-h-1-aa-00001.jsonl", seqLines("s", 0, 10)...)
+	appendLines(t, "var/legacy/events.jsonl.1.gz", "\x1f\x8b not a text line\n")
+
+	cfg := testConfig(dir)
+	cfg.Include = []string{"./var/legacy/*.jsonl*"}
+	cfg.Exclude = []string{"./var/legacy/*.gz", "./var/legacy/unitrack-spool-*"}
+	core, logs := observer.New(zapcore.WarnLevel)
+	set := nopSettings()
+	set.Logger = zap.New(core)
+	sink := newIDSink()
+	startReceiver(t, set, cfg, sink, nil)
+	sink.waitTotal(t, 10)
+	time.Sleep(20 * cfg.PollInterval)
+	sink.requireExactly(t, seqIDs("e", 0, 10))
+	require.Zero(t, logs.FilterMessage("Skipping malformed event log line").Len(), "the .gz file was read")
 }

@@ -360,7 +360,15 @@ class SpoolRecoveryTest(TempDirTest):
             f.write(b'{"ts":3,"ev')
         live_part = spool_files(self.dir, ".part")
         self.assertEqual(len(live_part), 4)
+        # A writer that died between creating its file and renaming it.
+        stale_tmp = os.path.join(self.dir, ".unitrack-spool-h-9-zz-00001.tmp")
+        open(stale_tmp, "wb").close()
+        os.utime(stale_tmp, (time.time() - 3600, time.time() - 3600))
+        young_tmp = os.path.join(self.dir, ".unitrack-spool-h-9-yy-00001.tmp")
+        open(young_tmp, "wb").close()
         self.assertEqual(_spool.recover(self.dir), 1)
+        self.assertFalse(os.path.exists(stale_tmp))
+        self.assertTrue(os.path.exists(young_tmp), "a young .tmp may belong to a writer about to lock it")
         sealed = spool_files(self.dir, ".jsonl")
         self.assertEqual([os.path.basename(p) for p in sealed], ["unitrack-spool-h-1-aa-00001.jsonl"])
         with open(sealed[0], "rb") as f:
@@ -372,6 +380,29 @@ class SpoolRecoveryTest(TempDirTest):
         live.tick(force=True)
         self.assertEqual(spool_files(self.dir, ".part"), [])
         self.assertEqual({l["event_id"] for l in spool_lines(self.dir)}, {"A", "B", "L"})
+
+    def test_recovery_racing_a_writer_that_opens_files_loses_nothing(self) -> None:
+        # A recoverer must never take a file its writer is about to lock.
+        stop = threading.Event()
+
+        def recover_loop() -> None:
+            while not stop.is_set():
+                _spool.recover(self.dir)
+
+        racer = threading.Thread(target=recover_loop)
+        racer.start()
+        try:
+            sp = _spool.Spool(self.dir, 1 << 20, 3600, 3600)
+            for i in range(300):
+                sp.add([(_events.TRACK, {"event_id": "id%05d" % i, "timestamp": 1.0, "event_type": "e",
+                                         "message": "m"})])
+                sp.tick(force=True)  # one file a line: 300 opens racing the recoverer
+        finally:
+            stop.set()
+            racer.join()
+        self.assertEqual(sp.failed, 0)
+        self.assertEqual(sorted(l["event_id"] for l in spool_lines(self.dir)), ["id%05d" % i for i in range(300)])
+        self.assertEqual(spool_files(self.dir, ".part"), [])
 
     def test_files_rotate_by_size_and_names_differ_per_process(self) -> None:
         sp = _spool.Spool(self.dir, 4096, 3600, 3600)

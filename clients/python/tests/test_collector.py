@@ -204,6 +204,20 @@ class EveryHelperTest(unittest.TestCase):
             self.assertEqual(strip(ra), strip(rb), case["name"])
         wait_for(lambda: not spool_files(COL.spool_dir, ".jsonl"), 30, "the spool files to be deleted once read")
         self.assertEqual(spool_files(COL.spool_dir, ".part"), [])
+        # The dashboard keeps one row an event_id whatever it is given; the
+        # event log keeps every record, so it is where a second read would show.
+        every = [i for p in pairs for i in p]
+        log = wait_for(lambda: (lambda l: l if set(every) <= set(l) else None)(eventlog_by_id(COL)), 30,
+                       "the events in var/eventlog/events.jsonl")
+        time.sleep(1.0)
+        log = eventlog_by_id(COL)
+        self.assertEqual({i: len(log[i]) for i in every if len(log[i]) != 1}, {})
+        for case, (a, b) in zip(CASES, pairs):
+            la, lb = log[a][0], log[b][0]
+            for k in ("event", "level", "msg", "pid", "host"):
+                self.assertEqual(la.get(k), lb.get(k), f"{case['name']}: {k}")
+            strip = lambda d: {k: v for k, v in d.items() if k != "track.event_id"}
+            self.assertEqual(strip(la["data"]), strip(lb["data"]), case["name"])
         posted.close()
         spooled.close()
 
@@ -318,7 +332,7 @@ class DownThenUpTest(unittest.TestCase):
         wait_for(lambda: not spool_files(self.col.spool_dir, ".jsonl"), 30, "the spool files to be deleted")
         log = wait_for(lambda: (lambda l: l if set(ids) <= set(l) else None)(eventlog_by_id(self.col)), 30,
                        "the event log")
-        self.assertTrue(all(len(log[i]) == 1 for i in ids))
+        self.assertEqual({i: len(log[i]) for i in ids if len(log[i]) != 1}, {})
 
         # Down and up again while a client runs: what it sends meanwhile arrives, once.
         client = unitrack.Client(url=self.col.url, spool_dir=self.col.spool_dir)
@@ -341,6 +355,10 @@ class DownThenUpTest(unittest.TestCase):
         self.assertEqual(dupes, {})
         # ... and the "next process" event; nothing else.
         self.assertEqual(len(self.col.dashboard_events()), len(everything) + 1)
+        log = wait_for(lambda: (lambda l: l if set(everything) <= set(l) else None)(eventlog_by_id(self.col)), 30,
+                       "every event in the event log")
+        self.assertEqual({i: len(log[i]) for i in everything if len(log[i]) != 1}, {})
+        self.assertEqual(sum(len(v) for v in log.values()), len(everything) + 1)
         client.close()
 
 

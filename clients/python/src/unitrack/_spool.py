@@ -2,7 +2,8 @@
 lines in files the collector's eventlog/spool receiver reads and deletes.
 
 A process writes its own files (no interleaving between writers), named
-unitrack-spool-<host>-<pid>-<token>-<seq>.part while open. Only whole lines
+unitrack-spool-<host>-<pid>-<token>-<seq>.part while open (created locked
+under a hidden .tmp name first). Only whole lines
 are written, each batch with one write() on an O_APPEND descriptor held under
 an exclusive flock. A file is sealed by renaming it to .jsonl (atomic) once it
 is idle, old or big enough: the collector only ever sees complete files, so it
@@ -32,6 +33,7 @@ from ._json import dumps
 
 PREFIX = "unitrack-spool-"
 OPEN_SUFFIX = ".part"
+TMP_SUFFIX = ".tmp"
 SEALED_SUFFIX = ".jsonl"
 # A write() of the buffered lines happens at this size (and at every tick).
 _BUFFER_BYTES = 64 * 1024
@@ -141,11 +143,20 @@ class Spool:
         if self._seq == 0:
             recover(self.directory)
         self._seq += 1
-        name = f"{PREFIX}{_safe_host()}-{os.getpid()}-{self._token}-{self._seq:05d}{OPEN_SUFFIX}"
-        path = os.path.join(self.directory, name)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o644)
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        name = f"{PREFIX}{_safe_host()}-{os.getpid()}-{self._token}-{self._seq:05d}"
+        path = os.path.join(self.directory, name + OPEN_SUFFIX)
+        # Created and locked under a name no one else opens, then renamed: a
+        # .part file is locked from the moment it exists, so a recoverer that
+        # gets its lock knows the writer is gone.
+        tmp = os.path.join(self.directory, f".{name}{TMP_SUFFIX}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rename(tmp, path)
+        except OSError:
+            os.close(fd)
+            raise
         self._fd, self._path, self._size = fd, path, 0
         self._opened = time.monotonic()
 
@@ -189,6 +200,9 @@ def recover(directory: str) -> int:
         return 0
     sealed = 0
     for name in names:
+        if name.startswith("." + PREFIX) and name.endswith(TMP_SUFFIX):
+            _remove_if_unlocked(os.path.join(directory, name))
+            continue
         if not (name.startswith(PREFIX) and name.endswith(OPEN_SUFFIX)):
             continue
         path = os.path.join(directory, name)
@@ -216,6 +230,25 @@ def recover(directory: str) -> int:
         finally:
             os.close(fd)
     return sealed
+
+
+def _remove_if_unlocked(path: str) -> None:
+    """Removes a writer's not yet renamed (hence empty) file if the writer
+    died. Only old ones: a young one may not be locked yet by a live writer."""
+    try:
+        if time.time() - os.stat(path).st_mtime < 60:
+            return
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.path.exists(path) and os.fstat(fd).st_size == 0:
+            os.unlink(path)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _whole_lines(fd: int) -> int:
