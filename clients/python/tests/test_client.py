@@ -315,6 +315,27 @@ class IDTest(unittest.TestCase):
         c.close()
 
 
+class RetryAfterTest(unittest.TestCase):
+    def test_retry_after_values(self) -> None:
+        c = unitrack.Client(url=closed_port_url(), disabled=True)
+        future = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
+        cases = [
+            ("3", 3.0, 3.6),            # seconds: never earlier, at most 20 % later
+            ("0.5", 0.5, 0.6),
+            (future, 25.0, 36.5),       # an HTTP date
+            ("999999", 60.0, 72.0),     # capped at a minute
+        ]
+        for header, lo, hi in cases:
+            for _ in range(50):
+                w = c._retry_wait(header, 0)
+                self.assertTrue(lo <= w <= hi, f"Retry-After {header!r}: waited {w}")
+        # No header, garbage, or a date in the past: jittered exponential back-off.
+        for header in (None, "soon", "Mon, 01 Jan 1990 00:00:00 GMT", "-5"):
+            for retries, top in ((0, 0.25), (3, 2.0), (20, 30.0)):
+                w = c._retry_wait(header, retries)
+                self.assertTrue(top / 2 <= w <= top, f"{header!r}, retry {retries}: waited {w}")
+
+
 class MappingTest(unittest.TestCase):
     def test_numbers_in_bodies_as_go_writes_them(self) -> None:
         for v, want in ((5, "5"), (5.0, "5"), (2.5, "2.5"), (1e-7, "0.0000001"), (1e21, "1000000000000000000000")):
