@@ -94,7 +94,7 @@ class Client:
 
     def __init__(self, url: Optional[str] = None, spool_dir: Optional[str] = None,
                  token: Optional[str] = None, disabled: Optional[bool] = None, *,
-                 service: Optional[str] = None, max_queue: int = 10_000, batch_size: int = 500,
+                 service: Optional[str] = None, max_queue: int = 10_000, batch_size: int = 1000,
                  flush_interval: float = 0.2, timeout: float = 5.0, retry_timeout: float = 10.0,
                  compress: bool = True, exit_timeout: float = 2.0,
                  spool_max_bytes: int = 16 << 20, spool_seal_after: float = 1.0,
