@@ -178,6 +178,10 @@ class Client:
                 q.append((path, ev))
                 if len(q) >= self.batch_size and not self._wake.is_set():
                     self._wake.set()
+                if self._closed:
+                    # close() ran between the check above and the append.
+                    self._spool_queue()
+                    self._spool.tick(force=True)
             return eid
         except Exception:  # never hurt the caller
             log.debug("unitrack: event not queued", exc_info=True)
