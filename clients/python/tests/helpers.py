@@ -56,7 +56,8 @@ class FakeBackPressure:
     (then 200 with every event accepted), or hangs when hang is set; it keeps
     each request's time, headers and decoded events."""
 
-    def __init__(self, script: Tuple[Tuple[int, Dict[str, str]], ...] = (), hang: bool = False) -> None:
+    def __init__(self, script: Tuple[Tuple[int, Dict[str, str]], ...] = (), hang: bool = False,
+                 port: int = 0) -> None:
         self.script = list(script)
         self.hang = hang
         self.requests: List[Dict[str, Any]] = []
@@ -91,7 +92,7 @@ class FakeBackPressure:
                 self.end_headers()
                 self.wfile.write(answer)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

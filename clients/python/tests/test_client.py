@@ -127,6 +127,26 @@ class BackPressureTest(TempDirTest):
         self.assertEqual((st["sent"], st["spooled"]), (len(sent), len(spooled)))
         client.close()
 
+    def test_spool_sealed_when_the_collector_is_back_not_while_it_is_down(self) -> None:
+        from collector import free_port
+        port = free_port()
+        client = unitrack.Client(url=f"http://127.0.0.1:{port}", spool_dir=self.dir,
+                                 spool_seal_after=0.2, spool_max_age=3600, flush_interval=0.05)
+        first = client.track_event("while_down", "spooled")
+        wait_for(lambda: client.stats()["spooled"] == 1, 10, "the event to be spooled")
+        time.sleep(1.0)  # five idle periods: a file nobody can read yet stays open
+        self.assertEqual(spool_files(self.dir, ".jsonl"), [])
+        self.assertEqual(len(spool_files(self.dir, ".part")), 1)
+        srv = FakeBackPressure(port=port)
+        self.addCleanup(srv.close)
+        time.sleep(1.5)  # past the first back-off
+        second = client.track_event("back", "sent")
+        wait_for(lambda: spool_files(self.dir, ".jsonl"), 10, "the spool file sealed once the collector answers")
+        self.assertEqual([l["event_id"] for l in spool_lines(self.dir)], [first])
+        wait_for(lambda: srv.requests, 10, "the second event sent")
+        self.assertEqual([e["event_id"] for e in srv.requests[0]["events"]], [second])
+        client.close()
+
     def test_large_batch_is_split_on_413(self) -> None:
         srv = FakeBackPressure(script=((413, {}),))
         self.addCleanup(srv.close)

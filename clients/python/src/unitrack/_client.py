@@ -136,6 +136,7 @@ class Client:
         self._abandoned = False  # close() gave up on a stuck thread and spooled its batch
         self._deadline: Optional[float] = None
         self._down_until = 0.0
+        self._down = False  # the last attempt found nobody listening
         self._backoff = 0.0
         self._flush_seq = 0
         self._done_seq = 0
@@ -374,18 +375,24 @@ class Client:
             t.start()
 
     def _run(self) -> None:
-        try:
-            recover(self.spool_dir)
-        except Exception:
-            log.debug("unitrack: spool recovery failed", exc_info=True)
+        next_recovery = 0.0
         while True:
+            if time.monotonic() >= next_recovery:
+                # Other processes' writers may die while this one runs.
+                next_recovery = time.monotonic() + 60
+                try:
+                    recover(self.spool_dir)
+                except Exception:
+                    log.debug("unitrack: spool recovery failed", exc_info=True)
             self._wake.wait(self.flush_interval)
             self._wake.clear()
             with self._idle:
                 seq = self._flush_seq
             try:
                 self._drain()
-                self._spool.tick(force=seq > self._done_seq or self._stopping)
+                # While the collector is down, files are sealed by age and
+                # size only: fewer, larger files for when it is back.
+                self._spool.tick(force=seq > self._done_seq or self._stopping, idle=not self._down)
             except Exception:
                 log.warning("unitrack: sender error", exc_info=True)
             with self._idle:
@@ -460,6 +467,10 @@ class Client:
                 self._mark_down(e)
                 self._spool_batch(path, events)
                 return
+            if self._down:
+                # Back: seal what was spooled meanwhile, so it is read now.
+                self._down = False
+                self._spool.tick(force=True)
             self._backoff = 0.0
             self._down_until = 0.0
             if status == 200:
@@ -517,6 +528,7 @@ class Client:
         return wait
 
     def _mark_down(self, err: Exception) -> None:
+        self._down = True
         self._backoff = min(30.0, max(0.5, self._backoff * 2))
         self._down_until = time.monotonic() + self._backoff * random.uniform(0.5, 1.0)
         log.debug("unitrack: collector unreachable (%s); spooling for %.1fs", err, self._backoff)

@@ -173,15 +173,17 @@ class Spool:
         finally:
             os.close(fd)
 
-    def tick(self, force: bool = False) -> None:
+    def tick(self, force: bool = False, idle: bool = True) -> None:
         """Writes what is buffered and seals the open file when it has been
-        idle for seal_idle, open for max_age, or force is set."""
+        idle for seal_idle (unless idle is False: the collector is down, so
+        nobody would read it sooner), open for max_age, or force is set."""
         with self.lock:
             self._flush_locked()
             if self._fd is None:
                 return
             now = time.monotonic()
-            if force or now - self._last_write >= self.seal_idle or now - self._opened >= self.max_age:
+            if (force or (idle and now - self._last_write >= self.seal_idle)
+                    or now - self._opened >= self.max_age):
                 self._seal_locked()
 
     def pending(self) -> bool:
