@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -67,6 +68,7 @@ func newEventlogReceiver(set receiver.Settings, cfg *Config, next consumer.Logs)
 	// The path is always resolved so that a malformed line can be logged with
 	// its file; it only goes on records when include_file_path asks for it.
 	fc.IncludeFilePath = true
+	fc.Exclude = cleanGlobs(fc.Exclude)
 	r.manager, err = fc.Build(set.TelemetrySettings, r.emit)
 	if err != nil {
 		tb.Shutdown()
@@ -167,6 +169,17 @@ func (r *eventlogReceiver) deliver(ctx context.Context, logs plog.Logs, n int) e
 		}
 		wait = min(time.Duration(float64(wait)*mult), retry.MaxInterval)
 	}
+}
+
+// cleanGlobs cleans exclude patterns as fileconsumer's glob cleans the paths
+// it finds ("./var/x.gz" is found as "var/x.gz"), so that an exclude written
+// like its include ("./var/*.gz") matches.
+func cleanGlobs(globs []string) []string {
+	out := make([]string, len(globs))
+	for i, g := range globs {
+		out[i] = filepath.Clean(g)
+	}
+	return out
 }
 
 // recordAttrs is the subset of fileconsumer's file attributes the user asked
