@@ -298,6 +298,7 @@ type decoder struct {
 	buf      []byte
 	removed  bool
 	strs     map[string]string // interned strings, kept while pooled
+	ids      IDFunc            // derives ids of events without one; nil mints
 }
 
 type resKey struct {
@@ -338,6 +339,7 @@ func (d *decoder) finish() (plog.Logs, []EventError, error) {
 // release drops every reference to the output and the parsed body.
 func (d *decoder) release() {
 	d.logs, d.errs, d.lastSL, d.hasLast = plog.Logs{}, nil, plog.ScopeLogs{}, false
+	d.ids = nil
 	clear(d.groups)
 	d.ev.reset()
 	d.sp = nil
@@ -394,7 +396,7 @@ func (d *decoder) event(idx int, v *fastjson.Value) {
 		d.errs = append(d.errs, EventError{Index: idx, Err: joinErrs(e.errs)})
 		return
 	}
-	if err := d.emit(e); err != nil {
+	if err := d.emit(e, idx); err != nil {
 		d.errs = append(d.errs, EventError{Index: idx, Err: err})
 	}
 }
@@ -426,7 +428,7 @@ func (d *decoder) scopeLogs(k resKey) plog.ScopeLogs {
 	return sl
 }
 
-func (d *decoder) emit(e *event) error {
+func (d *decoder) emit(e *event, idx int) error {
 	service := e.service
 	if service == "" {
 		service = d.sp.info.DefaultService
@@ -451,7 +453,15 @@ func (d *decoder) emit(e *event) error {
 		lr.SetSpanID(e.spanID)
 	}
 	eventID := e.eventID
-	if eventID == "" {
+	switch {
+	case eventID != "":
+	case d.ids != nil:
+		var own time.Time
+		if e.hasTS {
+			own = ts.AsTime()
+		}
+		eventID = d.ids(idx, own)
+	default:
 		eventID = track.NewEventID(ts.AsTime())
 	}
 
