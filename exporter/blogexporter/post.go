@@ -28,19 +28,23 @@ const (
 // post is one blog post: its front matter (everything needed to render the
 // post again, so state is rebuilt from the directory alone) and its body.
 type post struct {
-	Title          string           `yaml:"title"`
-	Date           time.Time        `yaml:"date"`
-	Updated        time.Time        `yaml:"updated"`
-	Kind           string           `yaml:"kind"`
-	Status         string           `yaml:"status"`
-	Severity       string           `yaml:"severity,omitempty"`
-	SeverityNumber int32            `yaml:"severity_number,omitempty"`
-	Tags           []string         `yaml:"tags,flow"`
-	Service        string           `yaml:"service,omitempty"`
-	Category       string           `yaml:"category,omitempty"`
-	Author         string           `yaml:"author,omitempty"`
-	EventCount     int64            `yaml:"event_count"`
-	EventIDs       []string         `yaml:"event_ids"`
+	Title          string    `yaml:"title"`
+	Date           time.Time `yaml:"date"`
+	Updated        time.Time `yaml:"updated"`
+	Kind           string    `yaml:"kind"`
+	Status         string    `yaml:"status"`
+	Severity       string    `yaml:"severity,omitempty"`
+	SeverityNumber int32     `yaml:"severity_number,omitempty"`
+	Tags           []string  `yaml:"tags,flow"`
+	Service        string    `yaml:"service,omitempty"`
+	Category       string    `yaml:"category,omitempty"`
+	Author         string    `yaml:"author,omitempty"`
+	EventCount     int64     `yaml:"event_count"`
+	EventIDs       []string  `yaml:"event_ids"`
+	// EarlierIDs are the ids of the events counted before those of EventIDs
+	// (up to maxEarlierIDs, the most recent), so that an event replayed
+	// after a restart is not counted again.
+	EarlierIDs     []string         `yaml:"earlier_ids,flow,omitempty"`
 	GroupKey       string           `yaml:"group_key"`
 	ID             string           `yaml:"id"`
 	Subject        string           `yaml:"subject,omitempty"`
