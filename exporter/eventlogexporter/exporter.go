@@ -8,11 +8,14 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/eventlogexporter/internal/metadata"
 	"github.com/unitrack/unitrack/internal/legacy"
+	"github.com/unitrack/unitrack/internal/recentids"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 var errNotStarted = errors.New("event log file is not open")
@@ -21,6 +24,9 @@ var errNotStarted = errors.New("event log file is not open")
 type lineBuf struct {
 	buf  []byte
 	ends []int
+	ids  []string            // the event id of each line, "" for none
+	kept []string            // ids of the lines written, added to the window on success
+	dups map[string]struct{} // ids seen earlier in the same push
 }
 
 var lineBufs = sync.Pool{New: func() any { return &lineBuf{} }}
@@ -36,6 +42,9 @@ type eventlogExporter struct {
 	mu   sync.Mutex
 	file *rotatingFile
 	open bool
+	// recent are the ids of the lines last written (dedup_window of them);
+	// nil when dedup_window is 0.
+	recent *recentids.Set
 
 	stopSync chan struct{}
 	syncDone sync.WaitGroup
@@ -65,6 +74,13 @@ func (e *eventlogExporter) start(_ context.Context, _ component.Host) error {
 	if err := e.file.open(); err != nil {
 		return err
 	}
+	if e.cfg.DedupWindow > 0 {
+		e.recent = recentids.New(e.cfg.DedupWindow)
+		if err := seedWindow(e.recent, e.cfg.Path, seedMaxBytes); err != nil {
+			// Only replays right after this start go unrecognised.
+			e.logger.Warn("Cannot read the ids of the last lines written", zap.Error(err))
+		}
+	}
 	e.open = true
 	if e.cfg.Fsync == FsyncInterval {
 		e.stopSync = make(chan struct{})
@@ -73,7 +89,8 @@ func (e *eventlogExporter) start(_ context.Context, _ component.Host) error {
 	}
 	e.logger.Info("Writing the JSON event log",
 		zap.String("path", e.cfg.Path), zap.String("fsync", e.cfg.Fsync),
-		zap.Int("max_megabytes", e.cfg.MaxMegabytes), zap.Int("max_backups", e.cfg.MaxBackups))
+		zap.Int("max_megabytes", e.cfg.MaxMegabytes), zap.Int("max_backups", e.cfg.MaxBackups),
+		zap.Int("dedup_window", e.cfg.DedupWindow), zap.Int("recent_ids_read", e.recentLen()))
 	return nil
 }
 
@@ -110,10 +127,19 @@ func (e *eventlogExporter) shutdown(context.Context) error {
 	return err
 }
 
+func (e *eventlogExporter) recentLen() int {
+	if e.recent == nil {
+		return 0
+	}
+	return e.recent.Len()
+}
+
 // pushLogs renders every record as one json_events line, appends the lines
 // and, with fsync "batch", syncs before returning: success means on disk.
-// Errors are retryable (exporterhelper retries them); a failed write leaves
-// no partial line behind.
+// A record whose event id is in the window of recent ids (or earlier in the
+// batch) is skipped and counted. Errors are retryable (exporterhelper
+// retries them); a failed write leaves no partial line behind and adds no id
+// to the window.
 func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	lb := lineBufs.Get().(*lineBuf)
 	defer func() {
@@ -121,15 +147,22 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			lineBufs.Put(lb)
 		}
 	}()
-	lb.buf, lb.ends = encodeLogs(lb.buf[:0], lb.ends[:0], ld)
-	buf, ends := lb.buf, lb.ends
-	if len(ends) == 0 {
+	lb.buf, lb.ends, lb.ids = encodeLogs(lb.buf[:0], lb.ends[:0], lb.ids[:0], ld)
+	if len(lb.ends) == 0 {
 		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.open {
 		return errNotStarted
+	}
+	skipped := e.dropKnown(lb)
+	if skipped > 0 {
+		e.tb.ExporterEventlogDuplicatesSkipped.Add(ctx, int64(skipped))
+	}
+	buf, ends := lb.buf, lb.ends
+	if len(ends) == 0 {
+		return nil
 	}
 	if err := e.file.writeLines(buf, ends); err != nil {
 		return err
@@ -139,13 +172,53 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			return err
 		}
 	}
+	if e.recent != nil {
+		for _, id := range lb.kept {
+			e.recent.Add(id)
+		}
+	}
 	e.tb.ExporterEventlogLinesWritten.Add(ctx, int64(len(ends)))
 	return nil
 }
 
-// encodeLogs appends one json_events line per record to buf and the offset of
-// each line's end to ends.
-func encodeLogs(buf []byte, ends []int, ld plog.Logs) ([]byte, []int) {
+// dropKnown removes from lb the lines whose id is in the window or repeats
+// an earlier line of the batch, keeping the ids of the others in lb.kept. It
+// returns how many it removed. The caller holds e.mu.
+func (e *eventlogExporter) dropKnown(lb *lineBuf) int {
+	lb.kept = lb.kept[:0]
+	if e.recent == nil {
+		return 0
+	}
+	if lb.dups == nil {
+		lb.dups = make(map[string]struct{}, len(lb.ids))
+	}
+	defer clear(lb.dups)
+	out, outEnds, start, skipped := 0, lb.ends[:0], 0, 0
+	for i, end := range lb.ends {
+		id := lb.ids[i]
+		line := lb.buf[start:end]
+		start = end
+		if id != "" {
+			if _, again := lb.dups[id]; again || e.recent.Has(id) {
+				skipped++
+				continue
+			}
+			lb.dups[id] = struct{}{}
+			lb.kept = append(lb.kept, id)
+		}
+		if skipped > 0 {
+			copy(lb.buf[out:], line)
+		}
+		out += len(line)
+		outEnds = append(outEnds, out)
+	}
+	lb.buf, lb.ends = lb.buf[:out], outEnds
+	return skipped
+}
+
+// encodeLogs appends one json_events line per record to buf, the offset of
+// each line's end to ends and its event id to ids.
+func encodeLogs(buf []byte, ends []int, ids []string, ld plog.Logs) ([]byte, []int, []string) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -153,10 +226,16 @@ func encodeLogs(buf []byte, ends []int, ld plog.Logs) ([]byte, []int) {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				buf = legacy.AppendJSONEvent(buf, rl.Resource(), lrs.At(k))
+				lr := lrs.At(k)
+				buf = legacy.AppendJSONEvent(buf, rl.Resource(), lr)
 				ends = append(ends, len(buf))
+				id := ""
+				if v, ok := lr.Attributes().Get(track.AttrEventID); ok && v.Type() == pcommon.ValueTypeStr {
+					id = v.Str()
+				}
+				ids = append(ids, id)
 			}
 		}
 	}
-	return buf, ends
+	return buf, ends, ids
 }
