@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
+	"github.com/unitrack/unitrack/internal/recentids"
 )
 
 // attrTarget is the attribute of a queued notification naming its target.
@@ -59,6 +60,11 @@ type notifyExporter struct {
 	// backlog holds notifications a queue refused (full), retried every
 	// backlogRetry and persisted with the grouping state.
 	backlog []notification
+	// recent are the ids of the events last counted (dedup_window of them,
+	// nil when 0), persisted with the grouping state; recentDirty is set
+	// when it changed since the last save.
+	recent      *recentids.Set
+	recentDirty bool
 
 	store  stateStore
 	saveMu sync.Mutex
@@ -106,6 +112,9 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 		wake:      make(chan struct{}, 1),
 	}
 	e.viewer.s = e.settings
+	if cfg.DedupWindow > 0 {
+		e.recent = recentids.New(cfg.DedupWindow)
+	}
 	queue := cfg.QueueConfig
 	if queue.HasValue() {
 		qc := *queue.Get()
@@ -188,11 +197,17 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 			return fmt.Errorf("load grouping state: %w", err)
 		}
 		var backlog []notification
+		var seen []string
 		e.mu.Lock()
-		restored, backlog, err = decodeState(b, e.groupers)
+		restored, backlog, seen, err = decodeState(b, e.groupers)
 		for _, n := range backlog {
 			if _, ok := e.byName[n.Target]; ok {
 				e.backlog = append(e.backlog, n)
+			}
+		}
+		if e.recent != nil {
+			for _, id := range seen {
+				e.recent.Add(id)
 			}
 		}
 		e.mu.Unlock()
@@ -256,7 +271,10 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 }
 
 // consumeLogs is the grouping stage: it only updates state; notifications
-// leave from run().
+// leave from run(). An event whose id was counted already is skipped. With a
+// state store, the state is saved before success is returned, so an event
+// acknowledged to a (persistent) queue upstream is never lost from the
+// counts by a crash.
 func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	opened := false
 	e.mu.Lock()
@@ -266,6 +284,12 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				e.viewer.view(&e.ev, lr, res, now)
+				if e.recent != nil && e.ev.id != "" {
+					if !e.recent.Add(e.ev.id) {
+						continue
+					}
+					e.recentDirty = true
+				}
 				for _, gr := range e.groupers {
 					if gr.add(&e.ev, now) {
 						opened = true
@@ -282,6 +306,10 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		case e.wake <- struct{}{}:
 		default:
 		}
+	}
+	if err := e.saveState(ctx, false); err != nil {
+		// Retried by the caller; the ids already counted are skipped then.
+		return err
 	}
 	return nil
 }
@@ -395,24 +423,37 @@ func (e *notifyExporter) saveState(ctx context.Context, force bool) error {
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
 	e.mu.Lock()
-	dirty := false
+	dirty := e.recentDirty
 	for _, gr := range e.groupers {
 		dirty = dirty || gr.dirty
 		gr.dirty = false
 	}
+	e.recentDirty = false
 	if !dirty && !force {
 		e.mu.Unlock()
 		return nil
 	}
-	b, err := encodeState(e.groupers, e.backlog)
+	var seen []string
+	if e.recent != nil {
+		seen = e.recent.IDs()
+	}
+	b, err := encodeState(e.groupers, e.backlog, seen)
 	e.mu.Unlock()
+	if err == nil {
+		err = e.store.save(ctx, b)
+		if err != nil {
+			err = fmt.Errorf("save grouping state: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("encode grouping state: %w", err)
+	}
 	if err != nil {
-		return fmt.Errorf("encode grouping state: %w", err)
+		// What was not saved is saved by the next attempt.
+		e.mu.Lock()
+		e.recentDirty = true
+		e.mu.Unlock()
 	}
-	if err := e.store.save(ctx, b); err != nil {
-		return fmt.Errorf("save grouping state: %w", err)
-	}
-	return nil
+	return err
 }
 
 // notificationLogs encodes a notification as the one log record its queue holds.

@@ -34,6 +34,7 @@ func createDefaultConfig() component.Config {
 		RepeatInterval: 4 * time.Hour,
 		ResolveTimeout: time.Hour,
 		MaxEventIDs:    20,
+		DedupWindow:    10_000,
 		DashboardURL:   "http://localhost:8790",
 	}
 }
