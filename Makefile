@@ -14,7 +14,7 @@ FUZZTIME     ?= 30000x
 TEST_TIMEOUT ?= 25m
 
 # Everything that ends up in the binary: our packages (with embedded assets) and the module files.
-SOURCES := $(shell find receiver processor exporter internal -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+SOURCES := $(shell find receiver processor exporter connector extension internal -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
 # The OpenTelemetry JS SDK client of the end-to-end tests (e2e/jsclient), from npm.
 JSCLIENT := e2e/jsclient/node_modules/.package-lock.json

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -22,6 +23,9 @@ import (
 
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
 )
+
+// errNotOpen is retryable: the queue keeps the batch until the directory opens.
+var errNotOpen = errors.New("the blog directory is not open")
 
 const (
 	// tickInterval is how often buckets, digests and retention are checked.
@@ -48,6 +52,9 @@ type blogExporter struct {
 	lastAgeCheck   time.Time
 	statsDirty     bool
 	lastStatsWrite time.Time
+
+	host    component.Host
+	failing atomic.Bool // a recoverable error was reported, no OK since
 
 	server     *http.Server
 	serverDone chan struct{}
@@ -76,28 +83,21 @@ func newBlogExporter(cfg *Config, set exporter.Settings) (*blogExporter, error) 
 	return e, nil
 }
 
+// start opens the blog directory and starts the server. A directory that
+// cannot be used yet does not stop the collector: the exporter reports a
+// recoverable error and every push tries to open it again, failing retryably
+// so exporterhelper's queue keeps the events.
 func (e *blogExporter) start(ctx context.Context, host component.Host) error {
-	dir, err := openBlogDir(e.cfg.Directory)
-	if err != nil {
-		return err
-	}
+	e.host = host
 	e.mu.Lock()
-	e.dir = dir
-	e.state = newBlogState(e.cfg.Window, e.cfg.DashboardURL)
-	if e.cfg.Anomaly.Enabled {
-		e.detector = newRateDetector(e.cfg.Anomaly)
-	}
-	now := e.now()
-	loaded, err := e.loadLocked(now)
-	if err == nil {
-		err = e.flushLocked(ctx, now)
-	}
+	err := e.openLocked(ctx)
 	e.mu.Unlock()
 	if err != nil {
-		_ = dir.close()
-		return err
+		e.failing.Store(true)
+		componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
+		e.logger.Warn("The blog directory cannot be used; it is retried on every push while the queue buffers",
+			zap.String("directory", e.cfg.Directory), zap.Error(err))
 	}
-	e.logger.Info("Blog exporter started", zap.String("directory", e.cfg.Directory), zap.Int("posts", loaded))
 
 	if srvCfg := e.cfg.Server.Get(); srvCfg != nil {
 		ln, err := srvCfg.ToListener(ctx)
@@ -125,6 +125,31 @@ func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 	e.stop = make(chan struct{})
 	e.tickerDone = make(chan struct{})
 	go e.tickLoop()
+	return nil
+}
+
+// openLocked opens the directory and rebuilds the state from it.
+func (e *blogExporter) openLocked(ctx context.Context) error {
+	dir, err := openBlogDir(e.cfg.Directory)
+	if err != nil {
+		return err
+	}
+	e.dir = dir
+	e.state = newBlogState(e.cfg.Window, e.cfg.DashboardURL)
+	if e.cfg.Anomaly.Enabled {
+		e.detector = newRateDetector(e.cfg.Anomaly)
+	}
+	now := e.now()
+	loaded, err := e.loadLocked(now)
+	if err == nil {
+		err = e.flushLocked(ctx, now)
+	}
+	if err != nil {
+		_ = dir.close()
+		e.dir = nil
+		return err
+	}
+	e.logger.Info("Blog exporter started", zap.String("directory", e.cfg.Directory), zap.Int("posts", loaded))
 	return nil
 }
 
@@ -246,7 +271,13 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.dir == nil {
-		return errors.New("blog exporter is not started")
+		if err := e.openLocked(ctx); err != nil {
+			componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+			return fmt.Errorf("%w: %w", errNotOpen, err)
+		}
+	}
+	if e.failing.Swap(false) {
+		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
 	}
 	now := e.now()
 	var grouped int64

@@ -7,12 +7,18 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
@@ -118,16 +124,59 @@ func TestStartFailsOnBusyPort(t *testing.T) {
 	require.NoError(t, exp.Shutdown(context.Background()))
 }
 
-func TestStartFailsOnUnusableDirectory(t *testing.T) {
+// A directory that cannot be used yet does not stop the collector: a
+// recoverable status, pushes refused retryably, and once it can be created
+// the post is written and the status is OK again.
+func TestStartsLateOnUnusableDirectory(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
-	cfg := testConfig(filepath.Join(file, "blog"))
+	dir := filepath.Join(file, "blog")
+	cfg := testConfig(dir)
+	cfg.BackOffConfig.Enabled = false // see each refusal, not exporterhelper's retries
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
-	err = exp.Start(context.Background(), componenttest.NewNopHost())
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "create blog directory")
-	require.NoError(t, exp.Shutdown(context.Background()))
+	host := &statusHost{}
+	require.NoError(t, exp.Start(context.Background(), host))
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+	st, serr := host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st)
+	assert.ErrorContains(t, serr, "create blog directory")
+
+	ld := logsOf(cbEvent("fs", "opened", t0, "w1"))
+	err = exp.ConsumeLogs(context.Background(), ld)
+	require.ErrorIs(t, err, errNotOpen)
+	assert.False(t, consumererror.IsPermanent(err))
+
+	require.NoError(t, os.Remove(file))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	st, _ = host.last()
+	assert.Equal(t, componentstatus.StatusOK, st)
+	assert.Equal(t, int64(1), onlyPost(t, dir).EventCount)
+}
+
+// statusHost records the componentstatus events reported to it.
+type statusHost struct {
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+func (h *statusHost) last() (componentstatus.Status, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.events) == 0 {
+		return componentstatus.StatusNone, nil
+	}
+	ev := h.events[len(h.events)-1]
+	return ev.Status(), ev.Err()
 }
 
 func TestWriteFailureIsRetriedAndNotDoubled(t *testing.T) {

@@ -1,15 +1,25 @@
 package dashboardexporter
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/internal/metadata"
 )
@@ -98,19 +108,68 @@ func TestRetentionIntervalRequired(t *testing.T) {
 	assert.EqualError(t, cfg.Validate(), "retention.interval: must be positive when a retention bound is set, got 0s")
 }
 
-func TestStartFailsOnUnusableDirectory(t *testing.T) {
+// A directory that cannot be used yet does not stop the collector: the
+// exporter reports a recoverable error, a push is refused retryably, and the
+// store opens once the directory can be created.
+func TestStartsLateOnUnusableDirectory(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "not-a-directory")
+	require.NoError(t, os.WriteFile(blocker, nil, 0o600))
 	f := NewFactory()
 	cfg := f.CreateDefaultConfig().(*Config)
 	cfg.NetAddr.Endpoint = "127.0.0.1:0"
-	cfg.Directory = "/proc/unitrack-cannot-create"
+	cfg.Directory = filepath.Join(blocker, "dashboard")
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	cfg.BackOffConfig.Enabled = false // see the refusal itself, not exporterhelper's retries
 	exp, err := f.CreateLogs(t.Context(), exportertestSettings(f), cfg)
 	require.NoError(t, err)
-	err = exp.Start(t.Context(), nopHost())
-	require.ErrorContains(t, err, `directory "/proc/unitrack-cannot-create"`)
-	require.NoError(t, exp.Shutdown(t.Context()))
+	host := &statusHost{}
+	require.NoError(t, exp.Start(t.Context(), host))
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+
+	st, err := host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st)
+	assert.ErrorContains(t, err, "not-a-directory/dashboard")
+	err = exp.ConsumeLogs(t.Context(), logsOf(ev{id: "01KB0000000000000000000001", body: "early"}))
+	require.ErrorIs(t, err, errNotOpen)
+	assert.False(t, consumererror.IsPermanent(err), "a push before the store is open must be retried")
+
+	require.NoError(t, os.Remove(blocker))
+	waitFor(t, 20*time.Second, func() bool { s, _ := host.last(); return s == componentstatus.StatusOK }, "the store never opened")
+	require.NoError(t, exp.ConsumeLogs(t.Context(), logsOf(ev{id: "01KB0000000000000000000001", body: "early"})))
 }
 
-func TestStartFailsOnBusyPort(t *testing.T) {
+// A taken port does not stop the collector: the store opens and takes
+// events at once, the listener is retried and serves them once the port is free.
+func TestStartsLateOnBusyPort(t *testing.T) {
+	td := startDashboard(t, t.TempDir(), nil)
+	f := NewFactory()
+	cfg := f.CreateDefaultConfig().(*Config)
+	cfg.NetAddr.Endpoint = td.de.addr.String()
+	cfg.Directory = t.TempDir()
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	exp, err := f.CreateLogs(t.Context(), exportertestSettings(f), cfg)
+	require.NoError(t, err)
+	host := &statusHost{}
+	require.NoError(t, exp.Start(t.Context(), host))
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+	st, err := host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st)
+	assert.ErrorContains(t, err, "address already in use")
+
+	require.NoError(t, exp.ConsumeLogs(t.Context(), logsOf(ev{id: "01KB0000000000000000000002", body: "while the port was taken"})))
+	url := td.URL
+	td.stop()
+	waitFor(t, 20*time.Second, func() bool { s, _ := host.last(); return s == componentstatus.StatusOK }, "the listener never started")
+	resp, err := http.Get(url + "/api/events")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "while the port was taken")
+}
+
+// Shut down while the start is still being retried: nothing leaks.
+func TestShutdownWhileRetryingStart(t *testing.T) {
 	td := startDashboard(t, t.TempDir(), nil)
 	f := NewFactory()
 	cfg := f.CreateDefaultConfig().(*Config)
@@ -118,7 +177,58 @@ func TestStartFailsOnBusyPort(t *testing.T) {
 	cfg.Directory = t.TempDir()
 	exp, err := f.CreateLogs(t.Context(), exportertestSettings(f), cfg)
 	require.NoError(t, err)
-	err = exp.Start(t.Context(), nopHost())
-	require.ErrorContains(t, err, "address already in use")
+	require.NoError(t, exp.Start(t.Context(), &statusHost{}))
 	require.NoError(t, exp.Shutdown(t.Context()))
+}
+
+// A server config that can never work still fails start-up.
+func TestStartFailsOnBadTLS(t *testing.T) {
+	f := NewFactory()
+	cfg := f.CreateDefaultConfig().(*Config)
+	cfg.NetAddr.Endpoint = "127.0.0.1:0"
+	cfg.Directory = t.TempDir()
+	tls := configtls.NewDefaultServerConfig()
+	tls.CertFile = filepath.Join(t.TempDir(), "missing.pem")
+	tls.KeyFile = filepath.Join(t.TempDir(), "missing.key")
+	cfg.TLS = configoptional.Some(tls)
+	exp, err := f.CreateLogs(t.Context(), exportertestSettings(f), cfg)
+	require.NoError(t, err)
+	err = exp.Start(t.Context(), &statusHost{})
+	require.ErrorContains(t, err, "missing.pem")
+	require.NoError(t, exp.Shutdown(t.Context()))
+}
+
+// statusHost records the componentstatus events reported to it.
+type statusHost struct {
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+func (h *statusHost) last() (componentstatus.Status, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.events) == 0 {
+		return componentstatus.StatusNone, nil
+	}
+	ev := h.events[len(h.events)-1]
+	return ev.Status(), ev.Err()
+}
+
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s (after %s)", msg, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

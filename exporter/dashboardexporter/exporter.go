@@ -23,7 +23,11 @@ type dashboardExporter struct {
 	cfg    *Config
 	set    exporter.Settings
 	logger *zap.Logger
+	host   component.Host
 
+	// mu guards the parts that open late: a store or listener that fails at
+	// start is retried on a backoff while the sending queue holds the data.
+	mu     sync.Mutex
 	store  *store.Store
 	web    *web.Server
 	server *http.Server
@@ -32,6 +36,15 @@ type dashboardExporter struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
+
+// errNotOpen is retryable: exporterhelper keeps the batch until the store opens.
+var errNotOpen = errors.New("the dashboard's store is not open yet (retrying its start)")
+
+// Backoff of the start retries.
+const (
+	firstStartRetry = time.Second
+	maxStartRetry   = 30 * time.Second
+)
 
 // testHookCreated, when set by a test, sees each exporter created.
 var testHookCreated func(*dashboardExporter)
@@ -44,52 +57,143 @@ func newDashboardExporter(cfg *Config, set exporter.Settings) (*dashboardExporte
 	return e, nil
 }
 
+// start opens the store and the listener. Either may fail for reasons that
+// pass (the port is taken, the directory is not writable yet): then the
+// collector starts anyway, the exporter reports a recoverable error and
+// retries on a backoff; a push meanwhile returns errNotOpen. A server config
+// that cannot work (TLS files) still fails start-up.
 func (e *dashboardExporter) start(ctx context.Context, host component.Host) error {
-	st, err := store.Open(ctx, e.cfg.Directory)
-	if err != nil {
-		return err
-	}
-	e.store = st
-	e.web = web.New(web.Options{
-		Store:               st,
-		Logger:              e.logger,
-		TrackerEndpoint:     e.cfg.Tracker.Endpoint,
-		TrackerMaxPerMinute: e.cfg.Tracker.MaxReportsPerMinute,
-		BlogDirectory:       e.cfg.Links.BlogDirectory,
-		BlogURL:             e.cfg.Links.BlogURL,
-		NotifyInbox:         e.cfg.Links.NotifyInbox,
-	})
-	ln, err := e.cfg.ServerConfig.ToListener(ctx)
-	if err != nil {
-		e.web.Close()
-		st.Close()
-		return err
-	}
-	srv, err := e.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, e.web.Handler())
-	if err != nil {
-		ln.Close()
-		e.web.Close()
-		st.Close()
-		return err
-	}
-	e.server = srv
-	e.addr = ln.Addr()
+	e.host = host
 	e.stop = make(chan struct{})
-	e.wg.Add(2)
-	go func() {
-		defer e.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
-		}
-	}()
-	go func() {
-		defer e.wg.Done()
-		e.retentionLoop()
-	}()
-	e.logger.Info("Dashboard started",
-		zap.String("url", dashboardURL(e.addr, e.cfg.ServerConfig.TLS.HasValue())),
-		zap.String("database", st.Path()))
+	done, err := e.tryStart(ctx)
+	if err != nil && !isRecoverableStartError(err) {
+		e.closeOpened()
+		return err
+	}
+	if done {
+		return nil
+	}
+	componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
+	e.logger.Warn("Dashboard could not start; the other sinks run, this one's queue buffers and its start is retried",
+		zap.Error(err), zap.Duration("first_retry", firstStartRetry))
+	e.wg.Add(1)
+	go e.retryStart()
 	return nil
+}
+
+// startError marks what a later attempt may get past.
+type startError struct{ err error }
+
+func (s startError) Error() string { return s.err.Error() }
+func (s startError) Unwrap() error { return s.err }
+
+func isRecoverableStartError(err error) bool {
+	var se startError
+	return errors.As(err, &se)
+}
+
+func (e *dashboardExporter) retryStart() {
+	defer e.wg.Done()
+	wait := firstStartRetry
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-e.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		done, err := e.tryStart(context.Background())
+		if done {
+			componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
+			return
+		}
+		if !isRecoverableStartError(err) {
+			componentstatus.ReportStatus(e.host, componentstatus.NewPermanentErrorEvent(err))
+			e.logger.Error("Dashboard cannot start", zap.Error(err))
+			return
+		}
+		componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+		e.logger.Debug("Dashboard start retry failed", zap.Error(err))
+		wait = min(2*wait, maxStartRetry)
+	}
+}
+
+// tryStart opens what is not open yet: the store (with the live hub and
+// retention) first, then the listener. done is true when both are up.
+func (e *dashboardExporter) tryStart(ctx context.Context) (done bool, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	select {
+	case <-e.stop:
+		return false, startError{errors.New("shutting down")}
+	default:
+	}
+	if e.store == nil {
+		st, err := store.Open(ctx, e.cfg.Directory)
+		if err != nil {
+			return false, startError{err}
+		}
+		e.store = st
+		e.web = web.New(web.Options{
+			Store:               st,
+			Logger:              e.logger,
+			TrackerEndpoint:     e.cfg.Tracker.Endpoint,
+			TrackerMaxPerMinute: e.cfg.Tracker.MaxReportsPerMinute,
+			BlogDirectory:       e.cfg.Links.BlogDirectory,
+			BlogURL:             e.cfg.Links.BlogURL,
+			NotifyInbox:         e.cfg.Links.NotifyInbox,
+		})
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.retentionLoop(st)
+		}()
+	}
+	if e.server == nil {
+		ln, err := e.cfg.ServerConfig.ToListener(ctx)
+		if err != nil {
+			// Only the socket may come free later; bad TLS files will not.
+			var opErr *net.OpError
+			if errors.As(err, &opErr) {
+				return false, startError{err}
+			}
+			return false, err
+		}
+		srv, err := e.cfg.ServerConfig.ToServer(ctx, e.host.GetExtensions(), e.set.TelemetrySettings, e.web.Handler())
+		if err != nil {
+			ln.Close()
+			return false, err
+		}
+		e.server = srv
+		e.addr = ln.Addr()
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				componentstatus.ReportStatus(e.host, componentstatus.NewFatalErrorEvent(err))
+			}
+		}()
+		e.logger.Info("Dashboard started",
+			zap.String("url", dashboardURL(e.addr, e.cfg.ServerConfig.TLS.HasValue())),
+			zap.String("database", e.store.Path()))
+	}
+	return true, nil
+}
+
+// closeOpened undoes a start that failed for good.
+func (e *dashboardExporter) closeOpened() {
+	close(e.stop)
+	e.wg.Wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.web != nil {
+		e.web.Close()
+	}
+	if e.store != nil {
+		_ = e.store.Close()
+	}
+	e.store, e.web, e.stop = nil, nil, nil
 }
 
 func dashboardURL(addr net.Addr, tls bool) string {
@@ -100,7 +204,7 @@ func dashboardURL(addr net.Addr, tls bool) string {
 	return scheme + "://" + addr.String() + "/"
 }
 
-func (e *dashboardExporter) retentionLoop() {
+func (e *dashboardExporter) retentionLoop(st *store.Store) {
 	r := store.Retention{
 		MaxAge:       e.cfg.Retention.MaxAge,
 		MaxEvents:    e.cfg.Retention.MaxEvents,
@@ -120,14 +224,14 @@ func (e *dashboardExporter) retentionLoop() {
 	}()
 	for {
 		if r != (store.Retention{}) {
-			n, err := e.store.Prune(ctx, r, time.Now())
+			n, err := st.Prune(ctx, r, time.Now())
 			if err != nil && ctx.Err() == nil {
 				e.logger.Warn("Retention failed", zap.Error(err))
 			} else if n > 0 {
 				e.logger.Debug("Retention removed events", zap.Int64("events", n))
 			}
 		}
-		if err := e.store.Optimize(ctx); err != nil && ctx.Err() == nil {
+		if err := st.Optimize(ctx); err != nil && ctx.Err() == nil {
 			e.logger.Debug("Optimize failed", zap.Error(err))
 		}
 		select {
@@ -139,8 +243,14 @@ func (e *dashboardExporter) retentionLoop() {
 }
 
 func (e *dashboardExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	e.mu.Lock()
+	st, w := e.store, e.web
+	e.mu.Unlock()
+	if st == nil {
+		return errNotOpen
+	}
 	events := store.FromLogs(ld, time.Now())
-	_, err := e.store.InsertThen(ctx, events, e.web.Publish)
+	_, err := st.InsertThen(ctx, events, w.Publish)
 	if errors.Is(err, store.ErrClosed) {
 		return consumererror.NewPermanent(err)
 	}
@@ -148,19 +258,28 @@ func (e *dashboardExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 }
 
 func (e *dashboardExporter) shutdown(ctx context.Context) error {
-	if e.server == nil {
+	if e.stop == nil {
 		return nil
 	}
+	close(e.stop)
+	e.mu.Lock()
+	srv, w, st := e.server, e.web, e.store
+	e.mu.Unlock()
+	var err error
 	// Live streams never end by themselves: end them before Shutdown waits
 	// for connections to go idle.
-	e.web.Close()
-	err := e.server.Shutdown(ctx)
-	if err != nil {
-		err = errors.Join(err, e.server.Close())
+	if w != nil {
+		w.Close()
 	}
-	close(e.stop)
+	if srv != nil {
+		if err = srv.Shutdown(ctx); err != nil {
+			err = errors.Join(err, srv.Close())
+		}
+	}
 	e.wg.Wait()
-	err = errors.Join(err, e.store.Close())
+	if st != nil {
+		err = errors.Join(err, st.Close())
+	}
 	e.logger.Info("Dashboard stopped")
 	return err
 }

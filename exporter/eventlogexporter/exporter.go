@@ -3,10 +3,12 @@ package eventlogexporter // import "github.com/unitrack/unitrack/exporter/eventl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -18,7 +20,10 @@ import (
 	"github.com/unitrack/unitrack/internal/track"
 )
 
-var errNotStarted = errors.New("event log file is not open")
+var (
+	errNotStarted = errors.New("the eventlog exporter is not started")
+	errNotOpen    = errors.New("the event log file is not open")
+)
 
 // lineBuf is the encoding buffer of one push, pooled across pushes.
 type lineBuf struct {
@@ -39,9 +44,12 @@ type eventlogExporter struct {
 	logger *zap.Logger
 	tb     *metadata.TelemetryBuilder
 
-	mu   sync.Mutex
-	file *rotatingFile
-	open bool
+	mu      sync.Mutex
+	file    *rotatingFile
+	started bool
+	host    component.Host
+	// failing is true after an error status was reported, until a write works.
+	failing bool
 	// recent are the ids of the lines last written (dedup_window of them);
 	// nil when dedup_window is 0.
 	recent *recentids.Set
@@ -68,11 +76,19 @@ func newEventlogExporter(set exporter.Settings, cfg *Config) (*eventlogExporter,
 	return e, nil
 }
 
-func (e *eventlogExporter) start(_ context.Context, _ component.Host) error {
+// start opens the file. A file that cannot be opened yet (its directory not
+// writable, its disk not mounted) does not stop the collector: the exporter
+// reports a recoverable error and each push tries to open it again, failing
+// retryably so exporterhelper's queue keeps the data.
+func (e *eventlogExporter) start(_ context.Context, host component.Host) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.host = host
+	e.started = true
 	if err := e.file.open(); err != nil {
-		return err
+		e.failLocked(err)
+		e.logger.Warn("The event log file cannot be opened; it is retried on every push while the queue buffers",
+			zap.String("path", e.cfg.Path), zap.Error(err))
 	}
 	if e.cfg.DedupWindow > 0 {
 		e.recent = recentids.New(e.cfg.DedupWindow)
@@ -81,7 +97,6 @@ func (e *eventlogExporter) start(_ context.Context, _ component.Host) error {
 			e.logger.Warn("Cannot read the ids of the last lines written", zap.Error(err))
 		}
 	}
-	e.open = true
 	if e.cfg.Fsync == FsyncInterval {
 		e.stopSync = make(chan struct{})
 		e.syncDone.Add(1)
@@ -92,6 +107,13 @@ func (e *eventlogExporter) start(_ context.Context, _ component.Host) error {
 		zap.Int("max_megabytes", e.cfg.MaxMegabytes), zap.Int("max_backups", e.cfg.MaxBackups),
 		zap.Int("dedup_window", e.cfg.DedupWindow), zap.Int("recent_ids_read", e.recentLen()))
 	return nil
+}
+
+func (e *eventlogExporter) recentLen() int {
+	if e.recent == nil {
+		return 0
+	}
+	return e.recent.Len()
 }
 
 func (e *eventlogExporter) syncLoop(every time.Duration) {
@@ -121,17 +143,10 @@ func (e *eventlogExporter) shutdown(context.Context) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.open = false
+	e.started = false
 	err := e.file.closeFile()
 	e.tb.Shutdown()
 	return err
-}
-
-func (e *eventlogExporter) recentLen() int {
-	if e.recent == nil {
-		return 0
-	}
-	return e.recent.Len()
 }
 
 // pushLogs renders every record as one json_events line, appends the lines
@@ -153,22 +168,29 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.open {
+	if !e.started {
 		return errNotStarted
 	}
-	skipped := e.dropKnown(lb)
-	if skipped > 0 {
+	if skipped := e.dropKnown(lb); skipped > 0 {
 		e.tb.ExporterEventlogDuplicatesSkipped.Add(ctx, int64(skipped))
 	}
 	buf, ends := lb.buf, lb.ends
 	if len(ends) == 0 {
 		return nil
 	}
+	if e.file.f == nil {
+		if err := e.file.open(); err != nil {
+			e.failLocked(err)
+			return fmt.Errorf("%w: %w", errNotOpen, err)
+		}
+	}
 	if err := e.file.writeLines(buf, ends); err != nil {
+		e.failLocked(err)
 		return err
 	}
 	if e.cfg.Fsync == FsyncBatch {
 		if err := e.file.sync(); err != nil {
+			e.failLocked(err)
 			return err
 		}
 	}
@@ -177,8 +199,25 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			e.recent.Add(id)
 		}
 	}
+	if e.failing {
+		e.failing = false
+		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
+		e.logger.Info("The event log is written again", zap.String("path", e.cfg.Path))
+	}
 	e.tb.ExporterEventlogLinesWritten.Add(ctx, int64(len(ends)))
 	return nil
+}
+
+// failLocked reports a recoverable error status; every error is reported
+// (the registry shows the latest), only the first one of a run is logged.
+func (e *eventlogExporter) failLocked(err error) {
+	if e.host != nil {
+		componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+	}
+	if !e.failing {
+		e.failing = true
+		e.logger.Warn("Writing the event log failed; the batch is retried", zap.String("path", e.cfg.Path), zap.Error(err))
+	}
 }
 
 // dropKnown removes from lb the lines whose id is in the window or repeats

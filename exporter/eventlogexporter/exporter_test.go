@@ -10,13 +10,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -311,16 +314,59 @@ func TestTornLastLineIsCutBeforeAppending(t *testing.T) {
 	}
 }
 
-func TestStartFailsWhenThePathCannotBeOpened(t *testing.T) {
+// A path that cannot be opened yet does not stop the collector: a recoverable
+// status, each push refused retryably (the queue keeps it), and the lines
+// written once the directory can be created, with an OK status.
+func TestStartsLateWhenThePathCannotBeOpened(t *testing.T) {
 	cfg := testConfig(t)
+	cfg.RetryConfig.Enabled = false // see each refusal, not exporterhelper's retries
 	blocker := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(blocker, nil, 0o644))
 	cfg.Path = filepath.Join(blocker, "events.jsonl") // parent is a regular file
 	exp, err := NewFactory().CreateLogs(context.Background(), settings(), cfg)
 	require.NoError(t, err)
-	err = exp.Start(context.Background(), componenttest.NewNopHost())
-	require.ErrorContains(t, err, "create directory of "+cfg.Path)
+	host := &statusHost{}
+	require.NoError(t, exp.Start(context.Background(), host))
+	st, serr := host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st)
+	assert.ErrorContains(t, serr, "create directory of "+cfg.Path)
+
+	err = exp.ConsumeLogs(context.Background(), otlpLogs("early", 0, 2))
+	require.ErrorIs(t, err, errNotOpen)
+	assert.False(t, consumererror.IsPermanent(err))
+
+	require.NoError(t, os.Remove(blocker))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), otlpLogs("early", 0, 2)))
+	st, _ = host.last()
+	assert.Equal(t, componentstatus.StatusOK, st)
 	require.NoError(t, exp.Shutdown(context.Background()))
+	b, err := os.ReadFile(cfg.Path)
+	require.NoError(t, err)
+	assert.Equal(t, 2, bytes.Count(b, []byte("\n")))
+}
+
+// statusHost records the componentstatus events reported to it.
+type statusHost struct {
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+func (h *statusHost) last() (componentstatus.Status, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.events) == 0 {
+		return componentstatus.StatusNone, nil
+	}
+	ev := h.events[len(h.events)-1]
+	return ev.Status(), ev.Err()
 }
 
 func TestPushBeforeStartIsAnError(t *testing.T) {
