@@ -21,7 +21,7 @@ type defaultCollector struct {
 // startDefault runs otelcol.yaml with overlay merged over it (an empty
 // overlay runs it unchanged); the listeners move through the environment
 // variables the file reads.
-func startDefault(t *testing.T, overlay string) defaultCollector {
+func startDefault(t testing.TB, overlay string) defaultCollector {
 	t.Helper()
 	cfg, err := os.ReadFile(filepath.Join(testbin.RepoRoot(t), "otelcol.yaml"))
 	require.NoError(t, err)

@@ -50,7 +50,7 @@ func post(client *http.Client, url, key string, body []byte) (int, error) {
 
 // idCounts counts the event ids of the dashboard (its json_events export),
 // or of an event log file.
-func dashboardIDCounts(t *testing.T, dashPort int) map[string]int {
+func dashboardIDCounts(t testing.TB, dashPort int) map[string]int {
 	t.Helper()
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/events.jsonl", dashPort))
 	require.NoError(t, err)

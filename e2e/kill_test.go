@@ -122,11 +122,28 @@ func dashboardTotal(port int) int64 {
 // log, notify's count or the blog's; the dashboard holds no duplicate; the
 // event log's duplicates are counted and printed.
 func TestKillNineUnderLoadLosesNothingAcknowledged(t *testing.T) {
+	killNineUnderLoad(t, 5, 3*time.Second)
+}
+
+// BenchmarkKillNineSoak is the longer variant (make bench): twenty kill -9,
+// one every 5 s of load. It reports what was acknowledged and the event
+// log's duplicate lines.
+func BenchmarkKillNineSoak(b *testing.B) {
+	for range b.N {
+		r := killNineUnderLoad(b, 20, 5*time.Second)
+		b.ReportMetric(float64(r.acked), "acked_events")
+		b.ReportMetric(float64(r.eventlogDuplicates), "eventlog_dup_lines")
+	}
+}
+
+type killResult struct{ acked, eventlogDuplicates int }
+
+func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult {
 	d := startDefault(t, notifyOverlay)
 	col, dir := d.col, d.col.Dir()
 	load := startKillLoad(fmt.Sprintf("http://127.0.0.1:%d/v1/track", d.track), 4, 25*time.Millisecond)
-	for range 5 {
-		time.Sleep(3 * time.Second)
+	for range kills {
+		time.Sleep(every)
 		col.Kill()
 		col.Restart()
 	}
@@ -190,6 +207,7 @@ func TestKillNineUnderLoadLosesNothingAcknowledged(t *testing.T) {
 	assert.LessOrEqual(t, notified, load.sentTasks+1, "notify counts no event twice")
 	assert.GreaterOrEqual(t, blogged, wantTasks, "the blog counts every acknowledged task failure")
 	assert.LessOrEqual(t, blogged, load.sentTasks+1, "the blog counts no event twice")
+	return killResult{acked: len(load.acked), eventlogDuplicates: dupLog}
 }
 
 func missing(want map[string]bool, got map[string]int) int {
