@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/unitrack/unitrack/internal/legacy"
-	"github.com/unitrack/unitrack/internal/recentids"
 )
 
 // seedChunk is how much of a file is read at a time, backwards, to seed the
@@ -20,12 +19,19 @@ const (
 	seedMaxBytes = 128 << 20
 )
 
+// idWindow is what seedWindow fills: a recentids.Window in the exporter, a
+// recentids.Set (whose ids can be listed) in tests.
+type idWindow interface {
+	Add(id string) bool
+	Cap() int
+}
+
 // seedWindow fills w with the ids of the last lines of the event log (the
 // current file, then its first backup when the current one holds fewer than
 // w.Cap() lines with ids), oldest first, so that a batch replayed right after
 // a restart is recognised. Lines without an id are passed over. At most
 // maxBytes are read.
-func seedWindow(w *recentids.Set, path string, maxBytes int64) error {
+func seedWindow(w idWindow, path string, maxBytes int64) error {
 	var newestFirst []string
 	for _, p := range []string{path, path + ".1"} {
 		if len(newestFirst) >= w.Cap() || maxBytes <= 0 {

@@ -52,7 +52,7 @@ type eventlogExporter struct {
 	failing bool
 	// recent are the ids of the lines last written (dedup_window of them);
 	// nil when dedup_window is 0.
-	recent *recentids.Set
+	recent *recentids.Window
 
 	stopSync chan struct{}
 	syncDone sync.WaitGroup
@@ -91,7 +91,7 @@ func (e *eventlogExporter) start(_ context.Context, host component.Host) error {
 			zap.String("path", e.cfg.Path), zap.Error(err))
 	}
 	if e.cfg.DedupWindow > 0 {
-		e.recent = recentids.New(e.cfg.DedupWindow)
+		e.recent = recentids.NewWindow(e.cfg.DedupWindow)
 		if err := seedWindow(e.recent, e.cfg.Path, seedMaxBytes); err != nil {
 			// Only replays right after this start go unrecognised.
 			e.logger.Warn("Cannot read the ids of the last lines written", zap.Error(err))

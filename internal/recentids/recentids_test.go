@@ -58,3 +58,28 @@ func BenchmarkAdd(b *testing.B) {
 		s.Add(ids[i&(len(ids)-1)])
 	}
 }
+
+// Window behaves as Set does for every sequence of adds.
+func TestWindowMatchesSet(t *testing.T) {
+	s, w := New(64), NewWindow(64)
+	for i := range 1000 {
+		id := fmt.Sprint((i * 7919) % 150)
+		assert.Equal(t, s.Add(id), w.Add(id), "add %s", id)
+		probe := fmt.Sprint(i % 200)
+		assert.Equal(t, s.Has(probe), w.Has(probe), "has %s", probe)
+	}
+	assert.Equal(t, s.Len(), w.Len())
+	assert.Equal(t, 64, w.Cap())
+}
+
+func BenchmarkWindowAdd(b *testing.B) {
+	ids := make([]string, 1<<16)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("01JDX3K9Q8ZJ5V7M2N4P%06d", i)
+	}
+	w := NewWindow(100_000)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w.Add(ids[i&(len(ids)-1)])
+	}
+}
