@@ -59,13 +59,22 @@ func dashboardIDCounts(t testing.TB, dashPort int) map[string]int {
 	return lineIDCounts(resp.Body)
 }
 
-func fileIDCounts(path string) map[string]int {
-	f, err := os.Open(path)
-	if err != nil {
-		return map[string]int{}
+// eventlogIDCounts counts the ids of the event log file and its rotated
+// backups (path.1 ... path.N).
+func eventlogIDCounts(path string) map[string]int {
+	counts := map[string]int{}
+	files, _ := filepath.Glob(path + ".*")
+	for _, p := range append(files, path) {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		for id, n := range lineIDCounts(f) {
+			counts[id] += n
+		}
+		f.Close()
 	}
-	defer f.Close()
-	return lineIDCounts(f)
+	return counts
 }
 
 func lineIDCounts(r io.Reader) map[string]int {
@@ -199,7 +208,7 @@ func TestIdempotencyKeyResendStoredOnce(t *testing.T) {
 		}
 	})
 	col.WaitFor(60*time.Second, func() bool {
-		dash, el := dashboardIDCounts(t, d.dashboard), fileIDCounts(eventlog)
+		dash, el := dashboardIDCounts(t, d.dashboard), eventlogIDCounts(eventlog)
 		for _, id := range want {
 			if dash[id] == 0 || el[id] == 0 {
 				why = fmt.Sprintf("%s: dashboard %d, event log %d (dashboard holds %d ids, event log %d)", id, dash[id], el[id], len(dash), len(el))
@@ -214,7 +223,7 @@ func TestIdempotencyKeyResendStoredOnce(t *testing.T) {
 		return status == "resolved"
 	}, "the blog's incident resolved")
 
-	dash, el := dashboardIDCounts(t, d.dashboard), fileIDCounts(eventlog)
+	dash, el := dashboardIDCounts(t, d.dashboard), eventlogIDCounts(eventlog)
 	for _, id := range want {
 		assert.Equal(t, 1, dash[id], "dashboard holds %s once", id)
 		assert.Equal(t, 1, el[id], "event log holds %s once", id)

@@ -172,13 +172,13 @@ func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult 
 		notified := resolvedCount(inbox, "kill-load")
 		blogged, _ := blogIncident(blogDir, "kill-load")
 		if dashboardTotal(d.dashboard) >= int64(len(load.acked)) && notified >= wantTasks && blogged >= wantTasks {
-			dash, el = dashboardIDCounts(t, d.dashboard), fileIDCounts(eventlog)
+			dash, el = dashboardIDCounts(t, d.dashboard), eventlogIDCounts(eventlog)
 			if missing(load.acked, dash) == 0 && missing(load.acked, el) == 0 {
 				break
 			}
 		}
 		if time.Now().After(deadline) {
-			dash, el = dashboardIDCounts(t, d.dashboard), fileIDCounts(eventlog)
+			dash, el = dashboardIDCounts(t, d.dashboard), eventlogIDCounts(eventlog)
 			t.Fatalf("after 3 min: missing from the dashboard %d, from the event log %d; notify count %d, blog count %d, want at least %d",
 				missing(load.acked, dash), missing(load.acked, el), notified, blogged, wantTasks)
 		}
