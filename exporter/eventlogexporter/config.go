@@ -62,7 +62,7 @@ type Config struct {
 
 var _ component.Config = (*Config)(nil)
 
-// maxDedupWindow bounds the memory of the window (about 80 bytes an id).
+// maxDedupWindow bounds the memory of the window (about 50 bytes an id).
 const maxDedupWindow = 10_000_000
 
 // Validate checks the settings; it is pure.

@@ -19,7 +19,7 @@ const (
 	defaultMaxBackups    = 5
 	defaultFsyncInterval = time.Second
 	// defaultDedupWindow covers a few seconds of the pipeline at full speed,
-	// more than a queue holds in flight; about 8 MB.
+	// more than a queue holds in flight; about 5 MB.
 	defaultDedupWindow = 100_000
 )
 
