@@ -21,9 +21,16 @@ type defaultCollector struct {
 // startDefault runs otelcol.yaml with overlay merged over it (an empty
 // overlay runs it unchanged); the listeners move through the environment
 // variables the file reads.
-func startDefault(t testing.TB, overlay string) defaultCollector {
+func startDefault(t testing.TB, overlay string, extra ...testbin.Option) defaultCollector {
 	t.Helper()
-	cfg, err := os.ReadFile(filepath.Join(testbin.RepoRoot(t), "otelcol.yaml"))
+	return startConfig(t, filepath.Join(testbin.RepoRoot(t), "otelcol.yaml"), overlay, extra...)
+}
+
+// startConfig is startDefault for another config file that reads the same
+// environment variables (e2e/testdata/inmemory.yaml).
+func startConfig(t testing.TB, file, overlay string, extra ...testbin.Option) defaultCollector {
+	t.Helper()
+	cfg, err := os.ReadFile(file)
 	require.NoError(t, err)
 	d := defaultCollector{
 		health: testbin.FreePort(t), track: testbin.FreePort(t), otlpHTTP: testbin.FreePort(t),
@@ -43,6 +50,7 @@ func startDefault(t testing.TB, overlay string) defaultCollector {
 	if overlay != "" {
 		opts = append(opts, testbin.WithOverlay(overlay))
 	}
+	opts = append(opts, extra...)
 	d.col = testbin.Start(t, string(cfg), opts...)
 	return d
 }

@@ -102,7 +102,7 @@ func (l *killLoad) halt() {
 	l.wg.Wait()
 }
 
-func dashboardTotal(port int) int64 {
+func statsTotal(port int) int64 {
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/stats", port))
 	if err != nil {
 		return -1
@@ -171,7 +171,7 @@ func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult 
 	for {
 		notified := resolvedCount(inbox, "kill-load")
 		blogged, _ := blogIncident(blogDir, "kill-load")
-		if dashboardTotal(d.dashboard) >= int64(len(load.acked)) && notified >= wantTasks && blogged >= wantTasks {
+		if statsTotal(d.dashboard) >= int64(len(load.acked)) && notified >= wantTasks && blogged >= wantTasks {
 			dash, el = dashboardIDCounts(t, d.dashboard), eventlogIDCounts(eventlog)
 			if missing(load.acked, dash) == 0 && missing(load.acked, el) == 0 {
 				break

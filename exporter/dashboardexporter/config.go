@@ -30,6 +30,9 @@ type Config struct {
 	// Links finds the blog posts and notifications an event caused.
 	Links LinksConfig `mapstructure:"links"`
 
+	// Sinks configures the sink health view (GET /api/sinks).
+	Sinks SinksConfig `mapstructure:"sinks"`
+
 	exporterhelper.TimeoutConfig `mapstructure:",squash"`
 	// QueueConfig is the sending queue (with optional persistent storage).
 	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
@@ -71,6 +74,17 @@ type LinksConfig struct {
 	NotifyInbox string `mapstructure:"notify_inbox"`
 }
 
+// SinksConfig tells the dashboard where the collector's own metrics are, for
+// each sink's queue fill and sent/failed counts. Policies, drops, refusals
+// and statuses come from the sinkhealth extension when it runs.
+type SinksConfig struct {
+	// MetricsURL is the collector's Prometheus endpoint; empty turns the
+	// queue figures off.
+	MetricsURL string `mapstructure:"metrics_url"`
+	// ScrapeTimeout bounds one scrape.
+	ScrapeTimeout time.Duration `mapstructure:"scrape_timeout"`
+}
+
 var _ component.Config = (*Config)(nil)
 
 // Validate checks the configuration without touching the file system.
@@ -99,6 +113,14 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Tracker.MaxReportsPerMinute < 0 {
 		errs = append(errs, fmt.Errorf("tracker.max_reports_per_minute: must not be negative, got %d", cfg.Tracker.MaxReportsPerMinute))
+	}
+	if cfg.Sinks.MetricsURL != "" {
+		if err := checkHTTPURL(cfg.Sinks.MetricsURL); err != nil {
+			errs = append(errs, fmt.Errorf("sinks.metrics_url: %w", err))
+		}
+		if cfg.Sinks.ScrapeTimeout <= 0 {
+			errs = append(errs, fmt.Errorf("sinks.scrape_timeout: must be positive when sinks.metrics_url is set, got %s", cfg.Sinks.ScrapeTimeout))
+		}
 	}
 	if cfg.Links.BlogURL != "" {
 		if err := checkHTTPURL(cfg.Links.BlogURL); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -15,8 +16,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/exporter/dashboardexporter/sinkview"
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/web"
+	"github.com/unitrack/unitrack/internal/sinkhealth"
 )
 
 type dashboardExporter struct {
@@ -35,6 +38,9 @@ type dashboardExporter struct {
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+
+	sinks    *sinkview.Collector
+	registry atomic.Value // sinkhealth.Source, found at start
 }
 
 // errNotOpen is retryable: exporterhelper keeps the batch until the store opens.
@@ -51,6 +57,10 @@ var testHookCreated func(*dashboardExporter)
 
 func newDashboardExporter(cfg *Config, set exporter.Settings) (*dashboardExporter, error) {
 	e := &dashboardExporter{cfg: cfg, set: set, logger: set.Logger}
+	e.sinks = sinkview.New(cfg.Sinks.MetricsURL, cfg.Sinks.ScrapeTimeout, func() sinkhealth.Source {
+		src, _ := e.registry.Load().(sinkhealth.Source)
+		return src
+	})
 	if testHookCreated != nil {
 		testHookCreated(e)
 	}
@@ -65,6 +75,9 @@ func newDashboardExporter(cfg *Config, set exporter.Settings) (*dashboardExporte
 func (e *dashboardExporter) start(ctx context.Context, host component.Host) error {
 	e.host = host
 	e.stop = make(chan struct{})
+	if reg, ok := sinkhealth.Find(host); ok {
+		e.registry.Store(sinkhealth.Source(reg))
+	}
 	done, err := e.tryStart(ctx)
 	if err != nil && !isRecoverableStartError(err) {
 		e.closeOpened()
@@ -143,6 +156,7 @@ func (e *dashboardExporter) tryStart(ctx context.Context) (done bool, err error)
 			BlogDirectory:       e.cfg.Links.BlogDirectory,
 			BlogURL:             e.cfg.Links.BlogURL,
 			NotifyInbox:         e.cfg.Links.NotifyInbox,
+			Sinks:               func(ctx context.Context) any { return e.sinks.Report(ctx) },
 		})
 		e.wg.Add(1)
 		go func() {

@@ -19,6 +19,7 @@ const (
 	defaultEndpoint        = "localhost:8790"
 	defaultDirectory       = "./var/dashboard"
 	defaultTrackerEndpoint = "http://localhost:4320/v1/legacy/dashboard"
+	defaultMetricsURL      = "http://localhost:8888/metrics"
 )
 
 // NewFactory returns the factory of the dashboard exporter (type "dashboard").
@@ -48,6 +49,10 @@ func createDefaultConfig() component.Config {
 			MaxEvents:  5_000_000,
 			MaxSizeMiB: 2048,
 			Interval:   time.Minute,
+		},
+		Sinks: SinksConfig{
+			MetricsURL:    defaultMetricsURL,
+			ScrapeTimeout: 2 * time.Second,
 		},
 		Tracker: TrackerConfig{
 			Endpoint:            defaultTrackerEndpoint,

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/extension/extensioncapabilities"
 	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/unitrack/unitrack/internal/sinkhealth"
@@ -39,8 +40,9 @@ type registry struct {
 }
 
 var (
-	_ sinkhealth.Registry      = (*registry)(nil)
-	_ componentstatus.Watcher = (*registry)(nil)
+	_ sinkhealth.Registry                          = (*registry)(nil)
+	_ componentstatus.Watcher                      = (*registry)(nil)
+	_ extensioncapabilities.ComponentStatusWatcher = (*registry)(nil)
 )
 
 func newRegistry(cfg *Config) *registry {
@@ -88,6 +90,11 @@ func (r *registry) RecordIncident(in sinkhealth.Incident) {
 		e.lastError = r.cut(in.Kind + ": " + in.Err.Error())
 		e.lastErrorTime = in.Time
 	}
+}
+
+// Changed is how the service tells extensions (extensioncapabilities).
+func (r *registry) Changed(source *componentstatus.InstanceID, ev *componentstatus.Event) {
+	r.ComponentStatusChanged(source, ev)
 }
 
 // ComponentStatusChanged keeps the latest event of every exporter.

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/extension/extensioncapabilities"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pipeline"
 	"go.uber.org/goleak"
@@ -68,8 +69,12 @@ func TestRegistry(t *testing.T) {
 	host := extHost{ext: map[component.ID]component.Component{component.NewID(metadata.Type): ext}}
 	reg, ok := sinkhealth.Find(host)
 	require.True(t, ok, "the extension is not found as a sinkhealth.Registry")
-	watcher, ok := ext.(componentstatus.Watcher)
+	_, ok = ext.(componentstatus.Watcher)
 	require.True(t, ok, "the extension is not a componentstatus.Watcher")
+	// The service notifies extensions through extensioncapabilities.
+	csw, ok := ext.(extensioncapabilities.ComponentStatusWatcher)
+	require.True(t, ok, "the extension is not an extensioncapabilities.ComponentStatusWatcher")
+	watcher := watcherFunc(csw.Changed)
 
 	dash := pipeline.NewIDWithName(pipeline.SignalLogs, "dashboard")
 	obs := pipeline.NewIDWithName(pipeline.SignalLogs, "observability")
@@ -112,6 +117,12 @@ func TestRegistry(t *testing.T) {
 	assert.Equal(t, t0.Add(time.Second), got[1].LastErrorTime)
 	require.Len(t, got[1].Exporters, 1)
 	assert.Equal(t, "otlphttp/backend", got[1].Exporters[0].ID)
+}
+
+type watcherFunc func(*componentstatus.InstanceID, *componentstatus.Event)
+
+func (f watcherFunc) ComponentStatusChanged(id *componentstatus.InstanceID, ev *componentstatus.Event) {
+	f(id, ev)
 }
 
 type extHost struct {

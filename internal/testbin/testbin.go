@@ -216,6 +216,16 @@ func (c *Collector) waitReady(done chan struct{}, out *syncBuffer) {
 	c.t.Fatalf("collector not ready after 60s:\n%s", out.String())
 }
 
+// PID is the process id of the current run (0 when it is not running).
+func (c *Collector) PID() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cmd == nil || c.cmd.Process == nil {
+		return 0
+	}
+	return c.cmd.Process.Pid
+}
+
 // Dir is the collector's working directory (relative paths in the config
 // resolve against it).
 func (c *Collector) Dir() string { return c.dir }

@@ -37,6 +37,9 @@ type Options struct {
 	BlogDirectory string
 	BlogURL       string
 	NotifyInbox   string
+	// Sinks answers GET /api/sinks (each sink's buffer, drops, last error);
+	// nil answers 404.
+	Sinks func(ctx context.Context) any
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
 }
@@ -100,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/events/{id}", s.serveEvent)
 	mux.HandleFunc("GET /api/stats", s.serveStats)
 	mux.HandleFunc("GET /api/stream", s.serveStream)
+	mux.HandleFunc("GET /api/sinks", s.serveSinks)
 	mux.HandleFunc("GET /blog/{name}", s.serveBlogPost)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -293,6 +297,14 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, st)
+}
+
+func (s *Server) serveSinks(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Sinks == nil {
+		writeError(w, http.StatusNotFound, "sink health is not configured")
+		return
+	}
+	writeJSON(w, s.opts.Sinks(r.Context()))
 }
 
 // parseFilter reads the filter query parameters shared by the API:

@@ -356,6 +356,42 @@
     loadStats();
   }
 
+  // ---- sink health ----------------------------------------------------------
+  function fmtBytesOrCount(n) {
+    if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MiB';
+    if (n >= 1 << 10) return (n / (1 << 10)).toFixed(1) + ' KiB';
+    return String(n);
+  }
+  function renderSinks(rep) {
+    var tbody = $('sinks-table').tBodies[0];
+    clear(tbody);
+    if (!rep.sinks.length) {
+      var tr = el('tr', 'empty'); var td = el('td', '', 'no sink pipelines reported (is the sinkhealth extension running?)');
+      td.colSpan = 8; tr.appendChild(td); tbody.appendChild(tr);
+    }
+    rep.sinks.forEach(function (s) {
+      var tr = el('tr', 'sink-' + safeClass(s.health));
+      tr.dataset.pipeline = s.pipeline;
+      tr.appendChild(el('td', '', s.pipeline));
+      tr.appendChild(el('td', '', s.when_full));
+      tr.appendChild(el('td', 'health', s.health));
+      var buf = s.queue_capacity > 0 ? fmtBytesOrCount(s.queue_size) + ' / ' + fmtBytesOrCount(s.queue_capacity) + ' (' + (100 * s.queue_fill).toFixed(1) + ' %)' : '–';
+      tr.appendChild(el('td', '', buf));
+      tr.appendChild(el('td', '', s.lag_seconds > 0 ? s.lag_seconds.toFixed(0) + ' s' : '0'));
+      tr.appendChild(el('td', 'dropped', s.dropped));
+      tr.appendChild(el('td', 'refused', s.refused));
+      var err = s.last_error ? s.last_error + (s.last_error_time ? ' (' + fmtTime(s.last_error_time) + ')' : '') : '';
+      tr.appendChild(el('td', 'last-error', err));
+      tbody.appendChild(tr);
+    });
+    var note = $('sinks-note');
+    note.textContent = rep.metrics_error ? 'buffer figures unavailable: ' + rep.metrics_error : '';
+    note.hidden = !rep.metrics_error;
+  }
+  function loadSinks() {
+    return getJSON('/api/sinks').then(renderSinks).catch(function () { /* shown on the next poll */ });
+  }
+
   function init() {
     var timer = null;
     $('f-q').addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
@@ -400,6 +436,8 @@
     route();
     refresh();
     setInterval(loadStats, 30000);
+    loadSinks();
+    setInterval(loadSinks, 5000);
   }
 
   function flushPending() {
