@@ -37,7 +37,7 @@ func seedWindow(w idWindow, path string, maxBytes int64) error {
 		if len(newestFirst) >= w.Cap() || maxBytes <= 0 {
 			break
 		}
-		read, err := idsFromTail(p, w.Cap()-len(newestFirst), maxBytes, &newestFirst)
+		read, err := idsFromTail(p, w.Cap()-len(newestFirst), maxBytes, seedChunk, &newestFirst)
 		if err != nil {
 			return err
 		}
@@ -50,9 +50,9 @@ func seedWindow(w idWindow, path string, maxBytes int64) error {
 }
 
 // idsFromTail appends the ids of up to n lines of the file, last line first,
-// reading it backwards; it returns how many bytes it read. A missing file has
-// no ids.
-func idsFromTail(path string, n int, maxBytes int64, out *[]string) (int64, error) {
+// reading it backwards chunk bytes at a time; it returns how many bytes it
+// read. A missing file has no ids.
+func idsFromTail(path string, n int, maxBytes int64, chunkSize int, out *[]string) (int64, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
@@ -68,10 +68,10 @@ func idsFromTail(path string, n int, maxBytes int64, out *[]string) (int64, erro
 	end := info.Size()
 	var read int64
 	var carry []byte // the start of a line whose beginning is in an earlier chunk
-	buf := make([]byte, seedChunk)
+	buf := make([]byte, chunkSize)
 	found := 0
 	for end > 0 && found < n && read < maxBytes {
-		start := max(end-seedChunk, 0)
+		start := max(end-int64(chunkSize), 0)
 		chunk := buf[:end-start]
 		if _, err := f.ReadAt(chunk, start); err != nil && !errors.Is(err, io.EOF) {
 			return read, fmt.Errorf("read the ids of %s: %w", path, err)

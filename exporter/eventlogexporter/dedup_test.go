@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/recentids"
 	"github.com/unitrack/unitrack/internal/track"
 )
@@ -159,4 +160,36 @@ func TestSeedWindow(t *testing.T) {
 	w = recentids.New(10)
 	require.NoError(t, seedWindow(w, filepath.Join(t.TempDir(), "missing.jsonl"), seedMaxBytes))
 	assert.Zero(t, w.Len())
+}
+
+// FuzzIDsFromTail: reading a file backwards in small chunks finds the ids a
+// forward scan of its lines finds, newest first, for any content.
+func FuzzIDsFromTail(f *testing.F) {
+	f.Add([]byte(`{"ts":1,"event":"a","event_id":"x"}`+"\n"+`{"ts":1,"event":"b","data":{"track.event_id":"y"}}`+"\n"), 7, 3)
+	f.Add([]byte("no newline at all"), 4, 10)
+	f.Add([]byte("\n\n\n"+`{"event_id":"z"}`), 1, 1)
+	f.Fuzz(func(t *testing.T, content []byte, chunk, n int) {
+		chunk = 1 + abs(chunk)%64
+		n = 1 + abs(n)%50
+		path := filepath.Join(t.TempDir(), "events.jsonl")
+		require.NoError(t, os.WriteFile(path, content, 0o644))
+		var got []string
+		_, err := idsFromTail(path, n, 1<<20, chunk, &got)
+		require.NoError(t, err)
+		var want []string
+		lines := strings.Split(string(content), "\n")
+		for i := len(lines) - 1; i >= 0 && len(want) < n; i-- {
+			if id, ok := legacy.JSONEventID([]byte(strings.TrimSpace(lines[i]))); ok {
+				want = append(want, id)
+			}
+		}
+		require.Equal(t, want, got, "chunk %d, n %d", chunk, n)
+	})
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
 }
