@@ -68,11 +68,11 @@ func TestAPISinks(t *testing.T) {
 
 type fakeRegistry []sinkhealth.SinkState
 
-func (fakeRegistry) Start(context.Context, component.Host) error { return nil }
-func (fakeRegistry) Shutdown(context.Context) error              { return nil }
+func (fakeRegistry) Start(context.Context, component.Host) error  { return nil }
+func (fakeRegistry) Shutdown(context.Context) error               { return nil }
 func (fakeRegistry) DeclareSinks(component.ID, []sinkhealth.Sink) {}
 func (fakeRegistry) RecordIncident(sinkhealth.Incident)           {}
-func (r fakeRegistry) Sinks() []sinkhealth.SinkState             { return r }
+func (r fakeRegistry) Sinks() []sinkhealth.SinkState              { return r }
 
 type extHost struct {
 	*statusHost
