@@ -115,7 +115,7 @@ func BenchmarkDelivery(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		for r := 0; r < 3; r++ {
+		for r := 0; r < 5; r++ {
 			for _, tg := range targets {
 				round(tg)
 			}

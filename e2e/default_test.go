@@ -21,7 +21,7 @@ type defaultCollector struct {
 // startDefault runs otelcol.yaml with overlay merged over it (an empty
 // overlay runs it unchanged); the listeners move through the environment
 // variables the file reads.
-func startDefault(t *testing.T, overlay string, extra ...testbin.Option) defaultCollector {
+func startDefault(t testing.TB, overlay string, extra ...testbin.Option) defaultCollector {
 	t.Helper()
 	return startConfig(t, filepath.Join(testbin.RepoRoot(t), "otelcol.yaml"), overlay, extra...)
 }

@@ -202,8 +202,10 @@ type recordingRegistry struct {
 }
 
 func (r *recordingRegistry) DeclareSinks(_ component.ID, s []sinkhealth.Sink) { r.sinks = s }
-func (r *recordingRegistry) RecordIncident(i sinkhealth.Incident)              { r.incidents = append(r.incidents, i) }
-func (r *recordingRegistry) Sinks() []sinkhealth.SinkState                     { return nil }
+func (r *recordingRegistry) RecordIncident(i sinkhealth.Incident) {
+	r.incidents = append(r.incidents, i)
+}
+func (r *recordingRegistry) Sinks() []sinkhealth.SinkState { return nil }
 
 type registryHost struct {
 	component.Host

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/internal/incident"
+	"github.com/unitrack/unitrack/internal/recentids"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -23,6 +24,11 @@ const (
 	// seenCapacity bounds the set of event ids remembered to make a retried
 	// batch a no-op.
 	seenCapacity = 1 << 16
+	// maxEarlierIDs is how many more event ids (the most recent before the
+	// listed ones) an incident post keeps in its front matter, so that a
+	// batch replayed after a crash is still recognised once the state is
+	// rebuilt from the directory.
+	maxEarlierIDs = 950
 )
 
 // blogState is the in-memory blog: every post of the directory, which post
@@ -34,7 +40,7 @@ type blogState struct {
 
 	posts  map[string]*post  // by slug
 	latest map[string]string // group key -> slug of its latest post
-	seen   *idSet
+	seen   *recentids.Set
 	stats  *digestStats
 
 	dirty      map[string]struct{} // slugs whose files must be written
@@ -49,7 +55,7 @@ func newBlogState(window time.Duration, dashboardURL string) *blogState {
 		dashboardURL: dashboardURL,
 		posts:        map[string]*post{},
 		latest:       map[string]string{},
-		seen:         newIDSet(seenCapacity),
+		seen:         recentids.New(seenCapacity),
 		stats:        newDigestStats(time.Time{}),
 		dirty:        map[string]struct{}{},
 		removed:      map[string]struct{}{},
@@ -60,8 +66,11 @@ func newBlogState(window time.Duration, dashboardURL string) *blogState {
 // load adds a post read from the directory.
 func (b *blogState) load(p *post) {
 	b.posts[p.slug] = p
+	for _, id := range p.EarlierIDs {
+		b.seen.Add(id)
+	}
 	for _, id := range p.EventIDs {
-		b.seen.add(id)
+		b.seen.Add(id)
 	}
 	if p.GroupKey != "" && p.Status != statusPublished {
 		if cur, ok := b.posts[b.latest[p.GroupKey]]; !ok || p.Date.After(cur.Date) ||
@@ -157,10 +166,9 @@ func attrString(attrs pcommon.Map, key string) string {
 func (b *blogState) apply(lr plog.LogRecord, res pcommon.Resource, now time.Time) (joined bool, category string, duplicate bool) {
 	ev := newEvent(lr, res, now)
 	if ev.ref.ID != "" {
-		if b.seen.has(ev.ref.ID) {
+		if !b.seen.Add(ev.ref.ID) {
 			return false, "", true
 		}
-		b.seen.add(ev.ref.ID)
 	}
 	b.stats.count(ev.category, ev.ref.Severity)
 	switch {
@@ -277,6 +285,9 @@ func (b *blogState) addEvent(p *post, ev event, now time.Time) {
 		p.Severity = ev.ref.Severity
 	}
 	if ev.ref.ID != "" {
+		if len(p.EventIDs) >= maxEventIDs {
+			p.EarlierIDs = appendCapped(p.EarlierIDs, p.EventIDs[0], maxEarlierIDs)
+		}
 		p.EventIDs = appendCapped(p.EventIDs, ev.ref.ID, maxEventIDs)
 	}
 	p.Recent = appendCapped(p.Recent, ev.ref, maxRecent)
@@ -544,32 +555,4 @@ func (b *blogState) sortedPosts() []*post {
 		return strings.Compare(y.slug, x.slug)
 	})
 	return out
-}
-
-// idSet remembers the last n ids added.
-type idSet struct {
-	set  map[string]struct{}
-	ring []string
-	next int
-}
-
-func newIDSet(n int) *idSet {
-	return &idSet{set: make(map[string]struct{}), ring: make([]string, n)}
-}
-
-func (s *idSet) has(id string) bool {
-	_, ok := s.set[id]
-	return ok
-}
-
-func (s *idSet) add(id string) {
-	if s.has(id) {
-		return
-	}
-	if old := s.ring[s.next]; old != "" {
-		delete(s.set, old)
-	}
-	s.ring[s.next] = id
-	s.set[id] = struct{}{}
-	s.next = (s.next + 1) % len(s.ring)
 }

@@ -187,6 +187,8 @@ func (e *blogExporter) shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.dir == nil {
+		// Never opened (or closed by a failed start): nothing to flush.
+		e.telemetry.Shutdown()
 		return errors.Join(errs...)
 	}
 	if err := e.flushLocked(ctx, e.now(), true); err != nil {

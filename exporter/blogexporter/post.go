@@ -41,6 +41,10 @@ type post struct {
 	Author         string    `yaml:"author,omitempty"`
 	EventCount     int64     `yaml:"event_count"`
 	EventIDs       []string  `yaml:"event_ids"`
+	// EarlierIDs are the ids of the events counted before those of EventIDs
+	// (up to maxEarlierIDs, the most recent), so that an event replayed
+	// after a restart is not counted again.
+	EarlierIDs     []string  `yaml:"earlier_ids,flow,omitempty"`
 	GroupKey       string    `yaml:"group_key"`
 	ID             string    `yaml:"id"`
 	Subject        string    `yaml:"subject,omitempty"`

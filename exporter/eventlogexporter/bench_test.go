@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/internal/legacy"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 const benchBatch = 1000
@@ -38,20 +40,33 @@ func benchLogs(b *testing.B) plog.Logs {
 func BenchmarkExport(b *testing.B) {
 	ld := benchLogs(b)
 	for _, fsync := range []string{FsyncBatch, FsyncNever} {
-		b.Run("eventlog_fsync_"+fsync, func(b *testing.B) {
-			cfg := testConfig(b)
-			cfg.Fsync = fsync
-			exp := startExporter(b, settings(), cfg)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := exp.ConsumeLogs(context.Background(), ld); err != nil {
-					b.Fatal(err)
-				}
+		// Every batch gets fresh ids (in both runs, so they compare): with
+		// the window on, each id is looked up and remembered.
+		for _, window := range []int{0, defaultDedupWindow} {
+			name := "eventlog_fsync_" + fsync
+			if window > 0 {
+				name = "eventlog_dedup_fsync_" + fsync
 			}
-			b.StopTimer()
-			require.NoError(b, exp.Shutdown(context.Background()))
-			b.ReportMetric(float64(benchBatch)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
-		})
+			b.Run(name, func(b *testing.B) {
+				cfg := testConfig(b)
+				cfg.Fsync = fsync
+				cfg.DedupWindow = window
+				exp := startExporter(b, settings(), cfg)
+				lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					for k := 0; k < lrs.Len(); k++ {
+						lrs.At(k).Attributes().PutStr(track.AttrEventID, strconv.Itoa(i*benchBatch+k))
+					}
+					if err := exp.ConsumeLogs(context.Background(), ld); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				require.NoError(b, exp.Shutdown(context.Background()))
+				b.ReportMetric(float64(benchBatch)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+			})
+		}
 		b.Run("floor_fsync_"+fsync, func(b *testing.B) {
 			f, err := os.OpenFile(filepath.Join(b.TempDir(), "events.jsonl"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 			require.NoError(b, err)

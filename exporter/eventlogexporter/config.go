@@ -44,6 +44,12 @@ type Config struct {
 	// FsyncInterval is the period of syncs when fsync is "interval".
 	FsyncInterval time.Duration `mapstructure:"fsync_interval"`
 
+	// DedupWindow is how many event ids (of the lines last written) are
+	// remembered so that a record whose id is among them is not written
+	// again (a replayed queue, a resent request). It is read back from the
+	// end of the file at start. 0 writes every record.
+	DedupWindow int `mapstructure:"dedup_window"`
+
 	exporterhelper.TimeoutConfig `mapstructure:",squash"`
 	// QueueConfig is exporterhelper's sending_queue (off by default, see README).
 	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
@@ -55,6 +61,9 @@ type Config struct {
 }
 
 var _ component.Config = (*Config)(nil)
+
+// maxDedupWindow bounds the memory of the window (about 50 bytes an id).
+const maxDedupWindow = 10_000_000
 
 // Validate checks the settings; it is pure.
 func (c *Config) Validate() error {
@@ -70,6 +79,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBackups < 0 {
 		errs = append(errs, fmt.Errorf("max_backups: must not be negative, got %d", c.MaxBackups))
+	}
+	if c.DedupWindow < 0 || c.DedupWindow > maxDedupWindow {
+		errs = append(errs, fmt.Errorf("dedup_window: must be between 0 (off) and %d, got %d", maxDedupWindow, c.DedupWindow))
 	}
 	switch c.Fsync {
 	case FsyncBatch, FsyncNever:

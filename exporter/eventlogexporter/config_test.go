@@ -31,6 +31,7 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, 100, c.MaxMegabytes)
 				assert.Equal(t, 5, c.MaxBackups)
 				assert.Equal(t, "batch", c.Fsync)
+				assert.Equal(t, 100_000, c.DedupWindow)
 				assert.Equal(t, 5*time.Second, c.Timeout)
 				assert.False(t, c.QueueConfig.HasValue(), "sending_queue is off by default")
 				assert.True(t, c.RetryConfig.Enabled)
@@ -44,6 +45,7 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, 3, c.MaxBackups)
 				assert.Equal(t, "interval", c.Fsync)
 				assert.Equal(t, 250*time.Millisecond, c.FsyncInterval)
+				assert.Equal(t, 5000, c.DedupWindow)
 				assert.Equal(t, 2*time.Second, c.Timeout)
 				require.True(t, c.QueueConfig.HasValue())
 				assert.EqualValues(t, 500, c.QueueConfig.Get().QueueSize)
@@ -73,6 +75,10 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id:      component.NewIDWithName(metadata.Type, "bad_interval"),
 			wantErr: `fsync_interval: must be positive when fsync is "interval", got 0s`,
+		},
+		{
+			id:      component.NewIDWithName(metadata.Type, "bad_dedup"),
+			wantErr: "dedup_window: must be between 0 (off) and 10000000, got -1",
 		},
 		{id: component.NewIDWithName(metadata.Type, "typo"), unmarshal: "has invalid keys: paht"},
 	}

@@ -10,11 +10,14 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/eventlogexporter/internal/metadata"
 	"github.com/unitrack/unitrack/internal/legacy"
+	"github.com/unitrack/unitrack/internal/recentids"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 var (
@@ -26,6 +29,9 @@ var (
 type lineBuf struct {
 	buf  []byte
 	ends []int
+	ids  []string            // the event id of each line, "" for none
+	kept []string            // ids of the lines written, added to the window on success
+	dups map[string]struct{} // ids seen earlier in the same push
 }
 
 var lineBufs = sync.Pool{New: func() any { return &lineBuf{} }}
@@ -44,6 +50,9 @@ type eventlogExporter struct {
 	host    component.Host
 	// failing is true after an error status was reported, until a write works.
 	failing bool
+	// recent are the ids of the lines last written (dedup_window of them);
+	// nil when dedup_window is 0.
+	recent *recentids.Window
 
 	stopSync chan struct{}
 	syncDone sync.WaitGroup
@@ -81,6 +90,13 @@ func (e *eventlogExporter) start(_ context.Context, host component.Host) error {
 		e.logger.Warn("The event log file cannot be opened; it is retried on every push while the queue buffers",
 			zap.String("path", e.cfg.Path), zap.Error(err))
 	}
+	if e.cfg.DedupWindow > 0 {
+		e.recent = recentids.NewWindow(e.cfg.DedupWindow)
+		if err := seedWindow(e.recent, e.cfg.Path, seedMaxBytes); err != nil {
+			// Only replays right after this start go unrecognised.
+			e.logger.Warn("Cannot read the ids of the last lines written", zap.Error(err))
+		}
+	}
 	if e.cfg.Fsync == FsyncInterval {
 		e.stopSync = make(chan struct{})
 		e.syncDone.Add(1)
@@ -88,8 +104,16 @@ func (e *eventlogExporter) start(_ context.Context, host component.Host) error {
 	}
 	e.logger.Info("Writing the JSON event log",
 		zap.String("path", e.cfg.Path), zap.String("fsync", e.cfg.Fsync),
-		zap.Int("max_megabytes", e.cfg.MaxMegabytes), zap.Int("max_backups", e.cfg.MaxBackups))
+		zap.Int("max_megabytes", e.cfg.MaxMegabytes), zap.Int("max_backups", e.cfg.MaxBackups),
+		zap.Int("dedup_window", e.cfg.DedupWindow), zap.Int("recent_ids_read", e.recentLen()))
 	return nil
+}
+
+func (e *eventlogExporter) recentLen() int {
+	if e.recent == nil {
+		return 0
+	}
+	return e.recent.Len()
 }
 
 func (e *eventlogExporter) syncLoop(every time.Duration) {
@@ -127,8 +151,10 @@ func (e *eventlogExporter) shutdown(context.Context) error {
 
 // pushLogs renders every record as one json_events line, appends the lines
 // and, with fsync "batch", syncs before returning: success means on disk.
-// Errors are retryable (exporterhelper retries them); a failed write leaves
-// no partial line behind.
+// A record whose event id is in the window of recent ids (or earlier in the
+// batch) is skipped and counted. Errors are retryable (exporterhelper
+// retries them); a failed write leaves no partial line behind and adds no id
+// to the window.
 func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	lb := lineBufs.Get().(*lineBuf)
 	defer func() {
@@ -136,15 +162,21 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			lineBufs.Put(lb)
 		}
 	}()
-	lb.buf, lb.ends = encodeLogs(lb.buf[:0], lb.ends[:0], ld)
-	buf, ends := lb.buf, lb.ends
-	if len(ends) == 0 {
+	lb.buf, lb.ends, lb.ids = encodeLogs(lb.buf[:0], lb.ends[:0], lb.ids[:0], ld)
+	if len(lb.ends) == 0 {
 		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.started {
 		return errNotStarted
+	}
+	if skipped := e.dropKnown(lb); skipped > 0 {
+		e.tb.ExporterEventlogDuplicatesSkipped.Add(ctx, int64(skipped))
+	}
+	buf, ends := lb.buf, lb.ends
+	if len(ends) == 0 {
+		return nil
 	}
 	if e.file.f == nil {
 		if err := e.file.open(); err != nil {
@@ -160,6 +192,11 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		if err := e.file.sync(); err != nil {
 			e.failLocked(err)
 			return err
+		}
+	}
+	if e.recent != nil {
+		for _, id := range lb.kept {
+			e.recent.Add(id)
 		}
 	}
 	if e.failing {
@@ -183,9 +220,44 @@ func (e *eventlogExporter) failLocked(err error) {
 	}
 }
 
-// encodeLogs appends one json_events line per record to buf and the offset of
-// each line's end to ends.
-func encodeLogs(buf []byte, ends []int, ld plog.Logs) ([]byte, []int) {
+// dropKnown removes from lb the lines whose id is in the window or repeats
+// an earlier line of the batch, keeping the ids of the others in lb.kept. It
+// returns how many it removed. The caller holds e.mu.
+func (e *eventlogExporter) dropKnown(lb *lineBuf) int {
+	lb.kept = lb.kept[:0]
+	if e.recent == nil {
+		return 0
+	}
+	if lb.dups == nil {
+		lb.dups = make(map[string]struct{}, len(lb.ids))
+	}
+	defer clear(lb.dups)
+	out, outEnds, start, skipped := 0, lb.ends[:0], 0, 0
+	for i, end := range lb.ends {
+		id := lb.ids[i]
+		line := lb.buf[start:end]
+		start = end
+		if id != "" {
+			if _, again := lb.dups[id]; again || e.recent.Has(id) {
+				skipped++
+				continue
+			}
+			lb.dups[id] = struct{}{}
+			lb.kept = append(lb.kept, id)
+		}
+		if skipped > 0 {
+			copy(lb.buf[out:], line)
+		}
+		out += len(line)
+		outEnds = append(outEnds, out)
+	}
+	lb.buf, lb.ends = lb.buf[:out], outEnds
+	return skipped
+}
+
+// encodeLogs appends one json_events line per record to buf, the offset of
+// each line's end to ends and its event id to ids.
+func encodeLogs(buf []byte, ends []int, ids []string, ld plog.Logs) ([]byte, []int, []string) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -193,10 +265,16 @@ func encodeLogs(buf []byte, ends []int, ld plog.Logs) ([]byte, []int) {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				buf = legacy.AppendJSONEvent(buf, rl.Resource(), lrs.At(k))
+				lr := lrs.At(k)
+				buf = legacy.AppendJSONEvent(buf, rl.Resource(), lr)
 				ends = append(ends, len(buf))
+				id := ""
+				if v, ok := lr.Attributes().Get(track.AttrEventID); ok && v.Type() == pcommon.ValueTypeStr {
+					id = v.Str()
+				}
+				ids = append(ids, id)
 			}
 		}
 	}
-	return buf, ends
+	return buf, ends, ids
 }

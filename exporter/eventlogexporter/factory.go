@@ -18,6 +18,9 @@ const (
 	defaultMaxMegabytes  = 100
 	defaultMaxBackups    = 5
 	defaultFsyncInterval = time.Second
+	// defaultDedupWindow covers a few seconds of the pipeline at full speed,
+	// more than a queue holds in flight; about 5 MB.
+	defaultDedupWindow = 100_000
 )
 
 // NewFactory returns the factory of the eventlog exporter.
@@ -36,6 +39,7 @@ func createDefaultConfig() component.Config {
 		MaxBackups:    defaultMaxBackups,
 		Fsync:         FsyncBatch,
 		FsyncInterval: defaultFsyncInterval,
+		DedupWindow:   defaultDedupWindow,
 		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),
 		QueueConfig:   metadata.NewDefaultSendingQueueConfig(),
 		RetryConfig:   configretry.NewDefaultBackOffConfig(),

@@ -3,6 +3,7 @@ package notifyexporter
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,6 +35,7 @@ func stormLogs() plog.Logs {
 // map. Compare ns/op of the two.
 func BenchmarkGroupingStorm(b *testing.B) {
 	cfg := testConfig()
+	cfg.DedupWindow = 0 // the same batch every time: with the window, all but the first would be skipped
 	cfg.Targets = []TargetConfig{{Name: "inbox", Type: typeFile, Path: b.TempDir() + "/inbox.jsonl"}}
 	e, err := newNotifyExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	if err != nil {
@@ -49,6 +51,51 @@ func BenchmarkGroupingStorm(b *testing.B) {
 	b.StopTimer()
 	if n := len(e.targets[0].grouper.groups); n != 5 {
 		b.Fatalf("groups = %d, want 5", n)
+	}
+}
+
+// BenchmarkStormFreshIDs is the storm with new ids in every batch (rewritten
+// in every variant): the window off, the window on (each id looked up and
+// remembered), and the window on with the state saved to a state_directory
+// before each batch is acknowledged, as it is with storage configured.
+func BenchmarkStormFreshIDs(b *testing.B) {
+	for _, v := range []struct {
+		name   string
+		window int
+		saved  bool
+	}{{"window_off", 0, false}, {"window_on", 10_000, false}, {"window_on_state_saved", 10_000, true}} {
+		b.Run(v.name, func(b *testing.B) {
+			cfg := testConfig()
+			cfg.DedupWindow = v.window
+			cfg.Targets = []TargetConfig{{Name: "inbox", Type: typeFile, Path: b.TempDir() + "/inbox.jsonl"}}
+			e, err := newNotifyExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if v.saved {
+				e.store = &fileState{path: b.TempDir() + "/state.json"}
+			}
+			ld := stormLogs()
+			var lrs []plog.LogRecord
+			for _, rl := range ld.ResourceLogs().All() {
+				for _, sl := range rl.ScopeLogs().All() {
+					for _, lr := range sl.LogRecords().All() {
+						lrs = append(lrs, lr)
+					}
+				}
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				for k, lr := range lrs {
+					lr.Attributes().PutStr(track.AttrEventID, strconv.Itoa(i*len(lrs)+k))
+				}
+				if err := e.consumeLogs(ctx, ld); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

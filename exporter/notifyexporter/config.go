@@ -76,6 +76,10 @@ type Config struct {
 	DedupeWindow time.Duration `mapstructure:"dedupe_window"`
 	// MaxEventIDs is how many event ids (the most recent) a notification carries.
 	MaxEventIDs int `mapstructure:"max_event_ids"`
+	// DedupWindow is how many event ids (the most recent) are remembered, and
+	// persisted with the grouping state, so that an event seen again (a
+	// replayed queue, a resent request) counts once. 0 counts every record.
+	DedupWindow int `mapstructure:"dedup_window"`
 	// DashboardURL is the dashboard's base URL for event links; empty gives no links.
 	DashboardURL string `mapstructure:"dashboard_url"`
 
@@ -121,6 +125,9 @@ type TargetConfig struct {
 
 var _ component.Config = (*Config)(nil)
 
+// maxDedupWindow bounds the ids saved with the grouping state at every change.
+const maxDedupWindow = 1_000_000
+
 var targetNameRegexp = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Validate checks the configuration without side effects and names every
@@ -163,6 +170,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxEventIDs < 1 || cfg.MaxEventIDs > 1000 {
 		errs = append(errs, fmt.Errorf("max_event_ids: must be between 1 and 1000, got %d", cfg.MaxEventIDs))
+	}
+	if cfg.DedupWindow < 0 || cfg.DedupWindow > maxDedupWindow {
+		errs = append(errs, fmt.Errorf("dedup_window: must be between 0 (off) and %d, got %d", maxDedupWindow, cfg.DedupWindow))
 	}
 	if cfg.DashboardURL != "" {
 		if u, err := url.Parse(cfg.DashboardURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -48,6 +48,7 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, time.Hour, cfg.RepeatInterval)
 				assert.Equal(t, time.Duration(0), cfg.ResolveTimeout)
 				assert.Equal(t, 5, cfg.MaxEventIDs)
+				assert.Equal(t, 500, cfg.DedupWindow)
 				assert.Equal(t, "https://dash.example.com", cfg.DashboardURL)
 				assert.Equal(t, "file_storage/state", cfg.Storage.String())
 				require.Len(t, cfg.Targets, 2)
@@ -96,6 +97,7 @@ func TestLoadConfig(t *testing.T) {
 				"resolve_timeout: must not be negative (0 disables it), got -1s\n" +
 				"dedupe_window: must not be negative (0 delivers every copy), got -1s\n" +
 				"max_event_ids: must be between 1 and 1000, got 0\n" +
+				"dedup_window: must be between 0 (off) and 1000000, got -5\n" +
 				"dashboard_url: must be an absolute http(s) URL such as http://localhost:8790, got \"localhost:8790\"\n" +
 				"state_directory: set either storage or state_directory, not both",
 		},

@@ -23,6 +23,7 @@ import (
 
 	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
 	"github.com/unitrack/unitrack/internal/incident"
+	"github.com/unitrack/unitrack/internal/recentids"
 )
 
 // attrTarget is the attribute of a queued notification naming its target.
@@ -61,6 +62,11 @@ type notifyExporter struct {
 	// backlog holds notifications a queue refused (full), retried every
 	// backlogRetry and persisted with the grouping state.
 	backlog []notification
+	// recent are the ids of the events last counted (dedup_window of them,
+	// nil when 0), persisted with the grouping state; recentDirty is set
+	// when it changed since the last save.
+	recent      *recentids.Set
+	recentDirty bool
 
 	store  stateStore
 	ledger *ledger
@@ -111,6 +117,9 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 		wake:      make(chan struct{}, 1),
 	}
 	e.viewer.s = e.settings
+	if cfg.DedupWindow > 0 {
+		e.recent = recentids.New(cfg.DedupWindow)
+	}
 	queue := cfg.QueueConfig
 	if queue.HasValue() {
 		qc := *queue.Get()
@@ -201,11 +210,17 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 			return fmt.Errorf("load grouping state: %w", err)
 		}
 		var backlog []notification
+		var seen []string
 		e.mu.Lock()
-		restored, backlog, err = decodeState(b, e.groupers)
+		restored, backlog, seen, err = decodeState(b, e.groupers)
 		for _, n := range backlog {
 			if _, ok := e.byName[n.Target]; ok {
 				e.backlog = append(e.backlog, n)
+			}
+		}
+		if e.recent != nil {
+			for _, id := range seen {
+				e.recent.Add(id)
 			}
 		}
 		e.mu.Unlock()
@@ -276,8 +291,11 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 
 // consumeLogs is the grouping stage: incident events only update state (their
 // notifications leave from run()); one-shot messages are handed to their
-// targets' queues before it returns, so an acknowledged notify() call is
-// in the (persistent) queue.
+// targets' queues before it returns, so an acknowledged notify() call is in
+// the (persistent) queue. An event whose id was counted already is skipped.
+// With a state store, the state is saved before success is returned, so an
+// event acknowledged to a (persistent) queue upstream is never lost from the
+// counts by a crash.
 func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	opened := false
 	var oneShots []notification
@@ -288,6 +306,12 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				e.viewer.view(&e.ev, lr, res, now)
+				if e.recent != nil && e.ev.id != "" {
+					if !e.recent.Add(e.ev.id) {
+						continue
+					}
+					e.recentDirty = true
+				}
 				for _, gr := range e.groupers {
 					if e.ev.kind == incident.OneShot {
 						if n, ok := gr.oneShot(&e.ev, now); ok {
@@ -329,6 +353,10 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		case e.wake <- struct{}{}:
 		default:
 		}
+	}
+	if err := e.saveState(ctx, false); err != nil {
+		// Retried by the caller; the ids already counted are skipped then.
+		return err
 	}
 	return nil
 }
@@ -479,24 +507,37 @@ func (e *notifyExporter) saveState(ctx context.Context, force bool) error {
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
 	e.mu.Lock()
-	dirty := false
+	dirty := e.recentDirty
 	for _, gr := range e.groupers {
 		dirty = dirty || gr.dirty
 		gr.dirty = false
 	}
+	e.recentDirty = false
 	if !dirty && !force {
 		e.mu.Unlock()
 		return nil
 	}
-	b, err := encodeState(e.groupers, e.backlog)
+	var seen []string
+	if e.recent != nil {
+		seen = e.recent.IDs()
+	}
+	b, err := encodeState(e.groupers, e.backlog, seen)
 	e.mu.Unlock()
+	if err == nil {
+		err = e.store.save(ctx, b)
+		if err != nil {
+			err = fmt.Errorf("save grouping state: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("encode grouping state: %w", err)
+	}
 	if err != nil {
-		return fmt.Errorf("encode grouping state: %w", err)
+		// What was not saved is saved by the next attempt.
+		e.mu.Lock()
+		e.recentDirty = true
+		e.mu.Unlock()
 	}
-	if err := e.store.save(ctx, b); err != nil {
-		return fmt.Errorf("save grouping state: %w", err)
-	}
-	return nil
+	return err
 }
 
 // notificationLogs encodes a notification as the one log record its queue holds.

@@ -35,6 +35,7 @@ func createDefaultConfig() component.Config {
 		ResolveTimeout: time.Hour,
 		DedupeWindow:   time.Minute,
 		MaxEventIDs:    20,
+		DedupWindow:    10_000,
 		DashboardURL:   "http://localhost:8790",
 	}
 }

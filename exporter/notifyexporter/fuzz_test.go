@@ -80,7 +80,7 @@ func FuzzDecodeState(f *testing.F) {
 	tg := newTestGrouping(testConfig())
 	tg.consume(logsOf(breaker("fs", "opened", t0, "a"), breaker("gh", "opened", t0, "b")), t0)
 	tg.flush(t0.Add(time.Minute))
-	b, _ := encodeState(tg.groupers, nil)
+	b, _ := encodeState(tg.groupers, nil, nil)
 	f.Add(b)
 	f.Add([]byte(`{"version":1,"targets":{"t0":[{"key":"k","ids":["a","b"],"id_head":7,"members":{"x":true},"firing_members":-3}]}}`))
 	f.Add([]byte(`{"version":1,"targets":{"t0":[null]}}`))
@@ -88,7 +88,7 @@ func FuzzDecodeState(f *testing.F) {
 		cfg := testConfig()
 		cfg.MaxEventIDs = 3
 		tg := newTestGrouping(cfg)
-		if _, _, err := decodeState(b, tg.groupers); err != nil {
+		if _, _, _, err := decodeState(b, tg.groupers); err != nil {
 			return
 		}
 		now := t0.Add(24 * time.Hour)

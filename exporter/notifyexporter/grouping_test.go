@@ -330,11 +330,11 @@ func TestStateRoundTrip(t *testing.T) {
 	tg.consume(logsOf(breaker("fs", "opened", t0, "a"), breaker("gh", "opened", t0, "b")), t0)
 	require.Len(t, tg.flush(t0.Add(30*time.Second)), 2)
 	tg.consume(logsOf(breaker("fs", "closed", t0.Add(time.Minute), "c")), t0.Add(time.Minute))
-	b, err := encodeState(tg.groupers, nil)
+	b, err := encodeState(tg.groupers, nil, nil)
 	require.NoError(t, err)
 
 	restored := newTestGrouping(cfg)
-	n, _, err := decodeState(b, restored.groupers)
+	n, _, _, err := decodeState(b, restored.groupers)
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	// Nothing fires again after the restart; the resolution still comes.
@@ -344,8 +344,8 @@ func TestStateRoundTrip(t *testing.T) {
 	assert.Equal(t, "fs", got[0].Subject)
 	assert.Equal(t, []string{"a", "c"}, got[0].EventIDs)
 
-	_, _, err = decodeState([]byte(`{"version":2}`), restored.groupers)
+	_, _, _, err = decodeState([]byte(`{"version":2}`), restored.groupers)
 	assert.EqualError(t, err, "decode grouping state: version 2, want 1")
-	_, _, err = decodeState([]byte(`{`), restored.groupers)
+	_, _, _, err = decodeState([]byte(`{`), restored.groupers)
 	assert.ErrorContains(t, err, "decode grouping state: ")
 }

@@ -91,7 +91,7 @@ func TestStateDirectoryKeepsGroupsAcrossRestart(t *testing.T) {
 	assert.EqualValues(t, 3, resolved["count"], "the count carried over the restart")
 	b, err := os.ReadFile(files[0])
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"version":1,"targets":{"inbox":[]}}`, string(b))
+	assert.JSONEq(t, `{"version":1,"targets":{"inbox":[]},"seen":["a","b","c"]}`, string(b), "no group left; the ids counted are kept")
 }
 
 // TestOneShotDedupeSurvivesRestart: a notify() call delivered just before a

@@ -29,6 +29,8 @@ type persistedState struct {
 	OneShots map[string]map[string]*oneShotSeen `json:"one_shots,omitempty"`
 	// Backlog are notifications made but not yet accepted by a queue.
 	Backlog []notification `json:"backlog,omitempty"`
+	// Seen are the ids of the events last counted, oldest first (dedup_window).
+	Seen []string `json:"seen,omitempty"`
 }
 
 // stateStore keeps the grouping state across restarts.
@@ -88,9 +90,9 @@ func openStateStore(ctx context.Context, cfg *Config, host component.Host, id co
 	return nil, nil
 }
 
-// encodeState snapshots the groupers' state.
-func encodeState(groupers []*grouper, backlog []notification) ([]byte, error) {
-	st := persistedState{Version: stateVersion, Targets: make(map[string][]*group, len(groupers)), Backlog: backlog}
+// encodeState snapshots the groupers' state and the ids seen.
+func encodeState(groupers []*grouper, backlog []notification, seen []string) ([]byte, error) {
+	st := persistedState{Version: stateVersion, Targets: make(map[string][]*group, len(groupers)), Backlog: backlog, Seen: seen}
 	for _, gr := range groupers {
 		gs := make([]*group, 0, len(gr.groups))
 		for _, g := range gr.groups {
@@ -109,17 +111,17 @@ func encodeState(groupers []*grouper, backlog []notification) ([]byte, error) {
 
 // decodeState restores groups into the groupers of the targets that still
 // exist; groups of removed targets are dropped. It returns how many groups
-// were restored and the backlog of unqueued notifications.
-func decodeState(b []byte, groupers []*grouper) (int, []notification, error) {
+// were restored, the backlog of unqueued notifications and the ids seen.
+func decodeState(b []byte, groupers []*grouper) (int, []notification, []string, error) {
 	if len(b) == 0 {
-		return 0, nil, nil
+		return 0, nil, nil, nil
 	}
 	var st persistedState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return 0, nil, fmt.Errorf("decode grouping state: %w", err)
+		return 0, nil, nil, fmt.Errorf("decode grouping state: %w", err)
 	}
 	if st.Version != stateVersion {
-		return 0, nil, fmt.Errorf("decode grouping state: version %d, want %d", st.Version, stateVersion)
+		return 0, nil, nil, fmt.Errorf("decode grouping state: version %d, want %d", st.Version, stateVersion)
 	}
 	n := 0
 	for _, gr := range groupers {
@@ -148,5 +150,5 @@ func decodeState(b []byte, groupers []*grouper) (int, []notification, error) {
 			backlog = append(backlog, bn)
 		}
 	}
-	return n, backlog, nil
+	return n, backlog, st.Seen, nil
 }

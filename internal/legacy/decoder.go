@@ -303,6 +303,7 @@ type decoder struct {
 	// respelled: setValue met a number that json.dumps would spell
 	// differently (json_events only).
 	respelled bool
+	ids       IDFunc // derives ids of events without one; nil mints
 }
 
 type resKey struct {
@@ -343,6 +344,7 @@ func (d *decoder) finish() (plog.Logs, []EventError, error) {
 // release drops every reference to the output and the parsed body.
 func (d *decoder) release() {
 	d.logs, d.errs, d.lastSL, d.hasLast = plog.Logs{}, nil, plog.ScopeLogs{}, false
+	d.ids = nil
 	clear(d.groups)
 	d.ev.reset()
 	d.sp = nil
@@ -405,7 +407,7 @@ func (d *decoder) event(idx int, v *fastjson.Value) {
 		d.errs = append(d.errs, EventError{Index: idx, Err: joinErrs(e.errs)})
 		return
 	}
-	if err := d.emit(e); err != nil {
+	if err := d.emit(e, idx); err != nil {
 		d.errs = append(d.errs, EventError{Index: idx, Err: err})
 	}
 }
@@ -437,7 +439,7 @@ func (d *decoder) scopeLogs(k resKey) plog.ScopeLogs {
 	return sl
 }
 
-func (d *decoder) emit(e *event) error {
+func (d *decoder) emit(e *event, idx int) error {
 	service := e.service
 	if service == "" {
 		service = d.sp.info.DefaultService
@@ -462,7 +464,15 @@ func (d *decoder) emit(e *event) error {
 		lr.SetSpanID(e.spanID)
 	}
 	eventID := e.eventID
-	if eventID == "" {
+	switch {
+	case eventID != "":
+	case d.ids != nil:
+		var own time.Time
+		if e.hasTS {
+			own = ts.AsTime()
+		}
+		eventID = d.ids(idx, own)
+	default:
 		eventID = track.NewEventID(ts.AsTime())
 	}
 

@@ -118,6 +118,18 @@ var parsers fastjson.ParserPool
 // process.pid), each with one ScopeLogs named ScopeName; ObservedTimestamp is
 // observed.
 func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError, error) {
+	return DecodeWithIDs(f, body, observed, nil)
+}
+
+// IDFunc gives the track.event_id of the event at index (its 0-based position
+// in the body, as in EventError) that brought no event_id of its own; t is
+// the event's own time, the zero time when it has none.
+type IDFunc func(index int, t time.Time) string
+
+// DecodeWithIDs is Decode, with ids (when not nil) deriving the id of each
+// event without one instead of a fresh ULID, so that decoding the same body
+// again gives the same ids. A sender's own event_id is always kept.
+func DecodeWithIDs(f Format, body []byte, observed time.Time, ids IDFunc) (plog.Logs, []EventError, error) {
 	sp := specOf(f)
 	if sp == nil {
 		return plog.NewLogs(), nil, fmt.Errorf("%w %q", ErrUnknownFormat, string(f))
@@ -130,6 +142,7 @@ func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError,
 	defer parsers.Put(p)
 
 	d := newDecoder(sp, observed)
+	d.ids = ids
 	v, err := p.ParseBytes(body)
 	if err == nil {
 		if v.Type() == fastjson.TypeArray {

@@ -31,13 +31,19 @@ func (c *countingSink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 	return nil
 }
 
-func writeBenchFile(b *testing.B) string {
+// writeBenchFile writes the benchmark's lines, with their own event_id or
+// without (the receiver then derives each id from the file and the offset).
+func writeBenchFile(b *testing.B, ownIDs bool) string {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "events.jsonl")
 	var buf []byte
 	for i := 0; i < benchLines; i++ {
-		buf = fmt.Appendf(buf, `{"ts": %d.%03d, "level": "ERROR", "event": "task_failed", "component": "background_tasks", "msg": "Task nightly_summary failed", "data": {"task": "nightly_summary", "attempt": %d, "ratio": 0.5}, "pid": 4121, "host": "box1", "event_id": "b-%06d"}`+"\n",
-			1764331200+i, i%1000, i%5, i)
+		buf = fmt.Appendf(buf, `{"ts": %d.%03d, "level": "ERROR", "event": "task_failed", "component": "background_tasks", "msg": "Task nightly_summary failed", "data": {"task": "nightly_summary", "attempt": %d, "ratio": 0.5}, "pid": 4121, "host": "box1"`,
+			1764331200+i, i%1000, i%5)
+		if ownIDs {
+			buf = fmt.Appendf(buf, `, "event_id": "b-%06d"`, i)
+		}
+		buf = append(buf, "}\n"...)
 	}
 	require.NoError(b, os.WriteFile(path, buf, 0o644))
 	return path
@@ -69,10 +75,18 @@ func benchTail(b *testing.B, factory receiver.Factory, cfg component.Config) {
 // BenchmarkTail compares the eventlog receiver with contrib's filelog receiver
 // plus a json_parser operator, reading the same file in the same run.
 func BenchmarkTail(b *testing.B) {
-	path := writeBenchFile(b)
+	path := writeBenchFile(b, true)
+	noIDs := writeBenchFile(b, false)
 	b.Run("eventlog", func(b *testing.B) {
 		cfg := createDefaultConfig().(*Config)
 		cfg.Include = []string{path}
+		cfg.StartAt = "beginning"
+		cfg.PollInterval = 10 * time.Millisecond
+		benchTail(b, NewFactory(), cfg)
+	})
+	b.Run("eventlog_derived_ids", func(b *testing.B) {
+		cfg := createDefaultConfig().(*Config)
+		cfg.Include = []string{noIDs}
 		cfg.StartAt = "beginning"
 		cfg.PollInterval = 10 * time.Millisecond
 		benchTail(b, NewFactory(), cfg)

@@ -24,9 +24,10 @@ type malformedLine struct {
 // first being line firstLine of its file) into log records, as the json_events
 // format maps them. Blank lines are skipped silently; malformed lines are
 // returned, never fatal. extra are attributes put on every record (the log.file.*
-// attributes the user asked for). Consecutive records with the same resource and
+// attributes the user asked for); ids derives the ids of lines without their
+// own event_id. Consecutive records with the same resource and
 // scope share one ResourceLogs/ScopeLogs.
-func decodeLines(tokens [][]byte, firstLine int64, observed time.Time, extra map[string]any) (plog.Logs, []malformedLine) {
+func decodeLines(tokens [][]byte, firstLine int64, ids lineIDs, observed time.Time, extra map[string]any) (plog.Logs, []malformedLine) {
 	out := plog.NewLogs()
 	var bad []malformedLine
 	var lastScope plog.ScopeLogs
@@ -42,7 +43,7 @@ func decodeLines(tokens [][]byte, firstLine int64, observed time.Time, extra map
 			bad = append(bad, malformedLine{Line: line, Err: errNotObject})
 			continue
 		}
-		ld, evErrs, err := legacy.Decode(legacy.JSONEvents, tok, observed)
+		ld, evErrs, err := legacy.DecodeWithIDs(legacy.JSONEvents, tok, observed, ids.forToken(i))
 		if err != nil {
 			bad = append(bad, malformedLine{Line: line, Err: err})
 			continue

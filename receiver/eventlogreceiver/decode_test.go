@@ -21,7 +21,7 @@ func TestDecodeLines(t *testing.T) {
 		[]byte(`{"event": "no ts"}`),
 		[]byte("\t{\"ts\": 1764331200, \"event\": \"d\", \"host\": \"box2\"}\r"),
 	}
-	ld, bad := decodeLines(tokens, 41, observed, map[string]any{"log.file.name": "events.jsonl"})
+	ld, bad := decodeLines(tokens, 41, lineIDs{}, observed, map[string]any{"log.file.name": "events.jsonl"})
 	require.Equal(t, 4, ld.LogRecordCount())
 	// Consecutive records with the same resource share a ResourceLogs.
 	require.Equal(t, 2, ld.ResourceLogs().Len())
@@ -49,7 +49,7 @@ func FuzzDecodeLines(f *testing.F) {
 				blank++
 			}
 		}
-		ld, bad := decodeLines(tokens, 1, observed, nil)
+		ld, bad := decodeLines(tokens, 1, lineIDs{}, observed, nil)
 		// A line is a record, malformed, or blank; never lost, never doubled.
 		// (A line holding a JSON array is malformed, so one line gives at most one record.)
 		if got := ld.LogRecordCount() + len(bad) + blank; got != len(tokens) {

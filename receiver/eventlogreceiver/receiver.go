@@ -113,9 +113,16 @@ func (r *eventlogReceiver) Shutdown(ctx context.Context) error {
 // only when the batch was delivered, refused for good, or ctx was cancelled;
 // fileconsumer checkpoints the lines past the batch only in the first two
 // cases, so a batch interrupted by shutdown or a crash is read again.
-func (r *eventlogReceiver) emit(ctx context.Context, tokens [][]byte, fileAttrs map[string]any, lastRecordNumber int64, _ []int64) error {
+func (r *eventlogReceiver) emit(ctx context.Context, tokens [][]byte, fileAttrs map[string]any, lastRecordNumber int64, offsets []int64) error {
 	firstLine := lastRecordNumber - int64(len(tokens)) + 1
-	logs, bad := decodeLines(tokens, firstLine, r.now(), r.recordAttrs(fileAttrs))
+	ids := lineIDs{offsets: offsets}
+	fileID, err := fileIDOf(fileAttrs, tokens, offsets, int(r.cfg.FingerprintSize))
+	if err != nil {
+		// Fresh ids for this batch; the next batch tries again.
+		r.logger.Debug("No file identity for derived event ids", zap.Any("file", fileAttrs[attrs.LogFilePath]), zap.Error(err))
+	}
+	ids.fileID = fileID
+	logs, bad := decodeLines(tokens, firstLine, ids, r.now(), r.recordAttrs(fileAttrs))
 	if len(bad) > 0 {
 		path, _ := fileAttrs[attrs.LogFilePath].(string)
 		r.tb.ReceiverEventlogMalformedLines.Add(ctx, int64(len(bad)))

@@ -179,6 +179,11 @@ func (r *trackReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, msg)
 		return
 	}
+	idemKey, err := idempotencyKey(req.Header)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -206,7 +211,7 @@ func (r *trackReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
-	logs, evErrs, err := legacy.Decode(rt.format, buf.Bytes(), time.Now())
+	logs, evErrs, err := legacy.DecodeWithIDs(rt.format, buf.Bytes(), time.Now(), requestIDs(rt.format, idemKey))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

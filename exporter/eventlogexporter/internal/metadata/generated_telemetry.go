@@ -23,11 +23,12 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                        metric.Meter
-	mu                           sync.Mutex
-	registrations                []metric.Registration
-	ExporterEventlogLinesWritten metric.Int64Counter
-	ExporterEventlogRotations    metric.Int64Counter
+	meter                             metric.Meter
+	mu                                sync.Mutex
+	registrations                     []metric.Registration
+	ExporterEventlogLinesWritten      metric.Int64Counter
+	ExporterEventlogRotations         metric.Int64Counter
+	ExporterEventlogDuplicatesSkipped metric.Int64Counter
 }
 
 // Shutdown unregister all registered callbacks for async instruments.
@@ -55,6 +56,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilde
 		"otelcol_exporter_eventlog_rotations",
 		metric.WithDescription("Times the event log file was rotated because it reached max_megabytes. [Development]"),
 		metric.WithUnit("{rotation}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterEventlogDuplicatesSkipped, err = builder.meter.Int64Counter(
+		"otelcol_exporter_eventlog_duplicates_skipped",
+		metric.WithDescription("Records not written because a line with their event id was written recently (dedup_window). [Development]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs
