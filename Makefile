@@ -1,27 +1,38 @@
 # unitrack: build, run and test the collector distribution.
 #   make build   ocb (installed here with go install) generates ./_build and builds bin/otelcol-unitrack
 #   make run     builds, then runs the collector on otelcol.yaml
-#   make test    builds, then runs every test (unit, golden, fuzz seeds, short fuzzing, end-to-end)
+#   make test    builds, then runs every test (unit, golden, fuzz seeds, short fuzzing, end-to-end,
+#                the Python client's tests on the built binary)
 #   make bench   runs the benchmarks
+#   make routes  builds bin/unitrack-routes, the routing table's dry run
 SHELL        := /bin/bash
 GO           ?= go
 OCB_VERSION  := v0.165.0
 TOOLS        := $(CURDIR)/.tools
 OCB          := $(TOOLS)/builder-$(OCB_VERSION)
 BIN          := $(CURDIR)/bin/otelcol-unitrack
+ROUTES_BIN   := $(CURDIR)/bin/unitrack-routes
 CONFIG       ?= otelcol.yaml
 FUZZTIME     ?= 30000x
+PYTHON       ?= python3
 TEST_TIMEOUT ?= 25m
 
 # Everything that ends up in the binary: our packages (with embedded assets) and the module files.
-SOURCES := $(shell find receiver processor exporter connector extension internal -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+SOURCES := $(shell find receiver processor exporter extension connector internal cmd -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
 # The OpenTelemetry JS SDK client of the end-to-end tests (e2e/jsclient), from npm.
 JSCLIENT := e2e/jsclient/node_modules/.package-lock.json
 
-.PHONY: build run test unit-test fuzz bench clean
+.PHONY: build routes run test unit-test python-test fuzz bench clean
 
-build: $(BIN)
+build: $(BIN) $(ROUTES_BIN)
+
+routes: $(ROUTES_BIN)
+
+# The dry run: bin/unitrack-routes test --config otelcol.yaml EVENT.json
+$(ROUTES_BIN): $(SOURCES)
+	@mkdir -p $(dir $(ROUTES_BIN))
+	$(GO) build -trimpath -o $(ROUTES_BIN) ./cmd/unitrack-routes
 
 $(OCB):
 	@mkdir -p $(TOOLS)
@@ -48,7 +59,13 @@ run: $(BIN)
 
 test: $(BIN) $(JSCLIENT)
 	UNITRACK_BIN=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) --no-print-directory python-test
 	$(MAKE) --no-print-directory fuzz
+
+# The stdlib-only Python client (clients/python) against the built binary; the package
+# is taken from its source tree (PYTHONPATH), so neither pip nor setuptools is needed.
+python-test: $(BIN)
+	UNITRACK_BIN=$(BIN) PYTHONPATH=$(CURDIR)/clients/python/src $(PYTHON) -m unittest discover -s clients/python/tests -v
 
 unit-test:
 	$(GO) test -short ./...
@@ -65,8 +82,9 @@ fuzz:
 	  done; \
 	done
 
-bench:
+bench: $(BIN)
 	UNITRACK_BIN=$(BIN) $(GO) test -run='^$$' -bench=. -benchmem ./...
+	UNITRACK_BIN=$(BIN) PYTHONPATH=$(CURDIR)/clients/python/src $(PYTHON) clients/python/bench.py
 
 clean:
 	rm -rf _build bin

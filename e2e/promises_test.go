@@ -53,9 +53,9 @@ service:
 
 	// Which sinks each event must reach under the default routing table.
 	want := map[string][]string{ // EventName -> sinks
-		"mcp_server_failure":         {"dashboard", "eventlog", "notify", "observability"},
-		"task_failed":                {"dashboard", "eventlog", "notify", "observability"},
-		"dashboard.error":            {"dashboard", "eventlog", "notify", "observability"},
+		"mcp_server_failure":         {"blog", "dashboard", "eventlog", "notify", "observability"},
+		"task_failed":                {"blog", "dashboard", "eventlog", "notify", "observability"},
+		"dashboard.error":            {"blog", "dashboard", "eventlog", "notify", "observability"},
 		"health.status_changed":      {"blog", "dashboard", "eventlog", "notify", "observability"},
 		"mcp.circuit_breaker.opened": {"blog", "dashboard", "eventlog", "notify", "observability"},
 		"task.failed":                {"blog", "dashboard", "eventlog", "notify", "observability"},
@@ -120,7 +120,7 @@ service:
 
 	// eventlog: the legacy JSON event log file.
 	col.WaitFor(10*time.Second, func() bool {
-		seen["eventlog"] = eventlogIDs(filepath.Join(dir, "var/eventlog/events.jsonl"))
+		seen["eventlog"] = eventlogIDs(filepath.Join(dir, "var/eventlog/events.jsonl"), idsOf)
 		return len(seen["eventlog"]) >= len(routedTo["eventlog"])
 	}, "every event in var/eventlog/events.jsonl")
 
@@ -190,16 +190,30 @@ func emitOTLP(t *testing.T, url string) {
 	require.NoError(t, lp.Shutdown(ctx))
 }
 
-func eventlogIDs(path string) map[string]bool {
+// eventlogIDs reads the event id of every line: data["track.event_id"] for
+// lines of other formats; a json_events line is written back as it came, so
+// it has its own top-level event_id or none, and is then known by its event
+// name (idsOf, from the dashboard).
+func eventlogIDs(path string, idsOf map[string]string) map[string]bool {
 	ids := map[string]bool{}
 	forLines(path, func(line []byte) {
 		var l struct {
-			Data map[string]any `json:"data"`
+			Event   string         `json:"event"`
+			EventID string         `json:"event_id"`
+			Data    map[string]any `json:"data"`
 		}
-		if json.Unmarshal(line, &l) == nil {
-			if id, ok := l.Data["track.event_id"].(string); ok {
-				ids[id] = true
-			}
+		if json.Unmarshal(line, &l) != nil {
+			return
+		}
+		id, _ := l.Data["track.event_id"].(string)
+		if id == "" {
+			id = l.EventID
+		}
+		if id == "" {
+			id = idsOf[l.Event]
+		}
+		if id != "" {
+			ids[id] = true
 		}
 	})
 	return ids

@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
 )
 
 const benchBatch = 100
@@ -158,4 +162,72 @@ func filesOfOneBatch(b *testing.B, batch batchFunc) []benchFile {
 		out = append(out, benchFile{en.Name(), data})
 	}
 	return out
+}
+
+// BenchmarkIncidentStorm is a storm of 1 000 new incidents (10 batches of 100
+// distinct breakers) into an empty blog, start to shutdown, written the way
+// this exporter wrote before (index and feed with every batch, one file at a
+// time: lists_interval 0, one writer) and the way it writes now (lists at
+// most once per lists_interval, a flush's files fsynced concurrently). Each
+// iteration runs both, alternating which goes first, so the ratio compares
+// them under the same machine load.
+//
+//	go test ./exporter/blogexporter/ -run '^$' -bench BenchmarkIncidentStorm -benchtime 3x
+func BenchmarkIncidentStorm(b *testing.B) {
+	const batches = 10
+	storm := func(b *testing.B, listsInterval time.Duration, fsyncEach bool) time.Duration {
+		cfg := testConfig(b.TempDir())
+		cfg.ListsInterval = listsInterval
+		e, err := newBlogExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.fsyncEach = fsyncEach
+		start := time.Now()
+		if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
+			b.Fatal(err)
+		}
+		for i := range batches {
+			if err := e.pushLogs(context.Background(), distinctBatch(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := e.shutdown(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(start)
+		if n := countPosts(b, cfg.Directory); n != batches*benchBatch {
+			b.Fatalf("%d posts written, want %d", n, batches*benchBatch)
+		}
+		return took
+	}
+	var before, after time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			before += storm(b, 0, true)
+			after += storm(b, time.Second, false)
+		} else {
+			after += storm(b, time.Second, false)
+			before += storm(b, 0, true)
+		}
+	}
+	events := float64(b.N * batches * benchBatch)
+	b.ReportMetric(events/before.Seconds(), "before_events/s")
+	b.ReportMetric(events/after.Seconds(), "after_events/s")
+	b.ReportMetric(float64(before)/float64(after), "x_faster")
+}
+
+func countPosts(b *testing.B, dir string) int {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, en := range entries {
+		if filepath.Ext(en.Name()) == ".md" {
+			n++
+		}
+	}
+	return n
 }

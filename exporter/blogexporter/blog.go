@@ -23,8 +23,6 @@ const (
 	// seenCapacity bounds the set of event ids remembered to make a retried
 	// batch a no-op.
 	seenCapacity = 1 << 16
-	// anomalyRateEvent names the detector's findings in anomaly posts.
-	anomalyRateEvent = "anomaly.rate"
 )
 
 // blogState is the in-memory blog: every post of the directory, which post
@@ -165,8 +163,8 @@ func (b *blogState) apply(lr plog.LogRecord, res pcommon.Resource, now time.Time
 		b.seen.add(ev.ref.ID)
 	}
 	b.stats.count(ev.category, ev.ref.Severity)
-	switch lr.EventName() {
-	case track.EventBlogPost, track.EventAnomalyDetected:
+	switch {
+	case lr.EventName() == track.EventBlogPost, lr.EventName() == track.EventAnomalyDetected, ev.kind == incident.OneShot:
 		p := b.newLegacyPost(ev, now)
 		b.stats.touchPost(p.slug)
 		return true, ev.category, false
@@ -196,6 +194,7 @@ func (b *blogState) incidentPost(ev event, now time.Time) *post {
 			p.Status = statusFiring
 			p.ResolvedAt = time.Time{}
 			p.Duration = ""
+			p.ResolvedBy = ""
 		}
 	case incident.Resolving:
 		switch {
@@ -204,6 +203,7 @@ func (b *blogState) incidentPost(ev event, now time.Time) *post {
 			p.Status = statusResolved
 			p.ResolvedAt = ev.ref.Time
 			p.Duration = p.ResolvedAt.Sub(p.FirstEvent).Round(time.Second).String()
+			p.ResolvedBy = ev.ref.Name
 			p.Title = incidentTitle(p)
 			b.stats.Resolved++
 			return p
@@ -250,7 +250,8 @@ func (b *blogState) newIncident(ev event, gk string, now time.Time) *post {
 
 func incidentTags(ev event) []string {
 	tags := []string{ev.category}
-	if first, _, ok := strings.Cut(ev.key.Family, "."); ok && first != ev.category {
+	// The subject's domain (mcp), else the event name's namespace.
+	if first, _, ok := strings.Cut(ev.key.Family, "."); (ok || ev.key.SubjectKey != "") && first != ev.category {
 		tags = append(tags, cleanLine(first, maxFieldRunes))
 	}
 	return tags
@@ -279,9 +280,45 @@ func (b *blogState) addEvent(p *post, ev event, now time.Time) {
 		p.EventIDs = appendCapped(p.EventIDs, ev.ref.ID, maxEventIDs)
 	}
 	p.Recent = appendCapped(p.Recent, ev.ref, maxRecent)
+	if ev.kind == incident.Firing {
+		p.Failures++
+		p.FiringEvent, p.FiringMessage = ev.ref.Name, ev.ref.Message
+		p.Facts = cleanFacts(incident.FactsOf(ev.record.Attributes()))
+	}
 	p.Title = incidentTitle(p)
 	touch(p, now)
 	b.markDirty(p)
+}
+
+func cleanFacts(facts map[string]string) map[string]string {
+	for k, v := range facts {
+		facts[k] = cleanLine(v, maxMessageRunes)
+	}
+	return facts
+}
+
+// storyOf is what incident.Sentence and incident.Narrative tell of a post;
+// it is rebuilt from the front matter alone.
+func storyOf(p *post) incident.Story {
+	subjectKey, subject, _ := strings.Cut(p.Subject, "=")
+	st := incident.Story{
+		Kind: incident.Firing, SubjectKey: subjectKey, Subject: subject, Service: p.Service,
+		EventName: p.FiringEvent, Body: p.FiringMessage, Facts: p.Facts,
+		Events: p.EventCount, Failures: p.Failures, FirstSeen: p.FirstEvent, LastSeen: p.LastEvent,
+	}
+	if st.EventName == "" { // a post written before these fields existed
+		st.EventName = p.TitleEvent
+		for i := len(p.Recent) - 1; i >= 0; i-- {
+			if p.Recent[i].Name == p.TitleEvent {
+				st.Body = p.Recent[i].Message
+				break
+			}
+		}
+	}
+	if p.Status == statusResolved {
+		st.Kind, st.ResolvedAt, st.ResolvedBy = incident.Resolving, p.ResolvedAt, p.ResolvedBy
+	}
+	return st
 }
 
 func appendCapped[T any](s []T, v T, n int) []T {
@@ -314,31 +351,11 @@ func humanize(name string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(strings.Join(parts, " "), "_", " ")), " ")
 }
 
-// incidentTitle is "filesystem circuit breaker opened 37 times between 12:00
-// and 12:05", with "(resolved after 5m0s)" once resolved. Times are UTC.
+// incidentTitle says what happened in a sentence (incident.Sentence): "MCP
+// server filesystem: circuit breaker opened after 5 failures — Timeout after
+// 30s", with "(resolved after 7m0s)" once resolved.
 func incidentTitle(p *post) string {
-	var b strings.Builder
-	b.WriteString(subjectOf(p))
-	b.WriteByte(' ')
-	b.WriteString(humanize(p.TitleEvent))
-	n := p.Counts[p.TitleEvent]
-	first, last := p.FirstEvent.UTC(), p.LastTitleEvent.UTC()
-	if p.LastTitleEvent.IsZero() {
-		last = p.LastEvent.UTC()
-	}
-	if n <= 1 {
-		fmt.Fprintf(&b, " at %s", first.Format("15:04"))
-	} else {
-		endFmt := "15:04"
-		if first.YearDay() != last.YearDay() || first.Year() != last.Year() {
-			endFmt = "2006-01-02 15:04"
-		}
-		fmt.Fprintf(&b, " %d times between %s and %s", n, first.Format("15:04"), last.Format(endFmt))
-	}
-	if p.Status == statusResolved && p.Duration != "" {
-		fmt.Fprintf(&b, " (resolved after %s)", p.Duration)
-	}
-	return truncateRunes(b.String(), maxTitleRunes)
+	return truncateRunes(cleanLine(incident.Sentence(storyOf(p)), maxTitleRunes), maxTitleRunes)
 }
 
 // entryID is the Atom entry id of a post: a tag URI from its start date and
@@ -357,6 +374,12 @@ func (b *blogState) newLegacyPost(ev event, now time.Time) *post {
 		kind = kindAnomaly
 	}
 	title := cleanLine(attrString(attrs, track.AttrBlogTitle), maxTitleRunes)
+	if ev.kind == incident.OneShot {
+		title = cleanLine(incident.Sentence(incident.Story{
+			Kind: incident.OneShot, Service: ev.service, EventName: ev.ref.Name,
+			Body: ev.record.Body().AsString(), Facts: incident.FactsOf(attrs),
+		}), maxTitleRunes)
+	}
 	if title == "" {
 		first, _, _ := strings.Cut(cleanText(ev.record.Body().AsString(), true), "\n")
 		title = cleanLine(strings.TrimLeft(first, "# "), maxTitleRunes)
@@ -470,115 +493,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// anomalyFinding is one anomalous (or, for a firing post, normal again)
-// bucket from the detector.
-type anomalyFinding struct {
-	category  string
-	start     time.Time
-	count     int64
-	mean      float64
-	stddev    float64
-	zscore    float64
-	anomalous bool
-}
-
-// applyAnomaly records a detector finding: an anomalous bucket opens (or
-// extends) the category's anomaly post, a normal bucket resolves it.
-func (b *blogState) applyAnomaly(f anomalyFinding, bucket time.Duration, now time.Time) {
-	gk := anomalyRateEvent + "||" + track.AttrCategory + "=" + f.category
-	p := b.posts[b.latest[gk]]
-	end := f.start.Add(bucket)
-	if !f.anomalous {
-		if p != nil && p.Status == statusFiring {
-			p.Status = statusResolved
-			p.ResolvedAt = end.UTC()
-			p.Duration = p.ResolvedAt.Sub(p.FirstEvent).Round(time.Second).String()
-			p.Title = anomalyTitle(p)
-			touch(p, now)
-			b.markDirty(p)
-		}
-		return
-	}
-	ratio := float64(f.count) / maxf(f.mean, 1e-9)
-	ref := eventRef{
-		Time:     f.start.UTC(),
-		Name:     anomalyRateEvent,
-		Severity: "WARN",
-		Message: fmt.Sprintf("%d %s events in %s from %s, baseline %.1f ± %.1f per bucket (%.1fx, z-score %.1f)",
-			f.count, f.category, bucket, f.start.UTC().Format("15:04:05"), f.mean, f.stddev, ratio, f.zscore),
-	}
-	within := p != nil && !f.start.After(p.LastEvent.Add(b.window))
-	if !within {
-		p = &post{
-			Date:           f.start.UTC(),
-			Kind:           kindAnomaly,
-			Status:         statusFiring,
-			Severity:       "WARN",
-			SeverityNumber: int32(plog.SeverityNumberWarn),
-			Tags:           []string{"anomaly", f.category},
-			Category:       f.category,
-			EventIDs:       []string{},
-			GroupKey:       gk,
-			Subject:        track.AttrCategory + "=" + f.category,
-			TitleEvent:     anomalyRateEvent,
-			FirstEvent:     f.start.UTC(),
-			LastEvent:      f.start.UTC(),
-			Counts:         map[string]int64{},
-			Anomaly:        &anomalyInfo{Metric: f.category + " events per " + bucket.String(), Bucket: bucket.String()},
-		}
-		p.ID = entryID(p.Date, kindAnomaly, gk, "")
-		p.slug = makeSlug(p.Date, "anomaly "+f.category+" event rate", b.taken)
-		b.posts[p.slug] = p
-		b.latest[gk] = p.slug
-		b.stats.Opened++
-	}
-	if p.Status == statusResolved {
-		p.Status = statusFiring
-		p.ResolvedAt = time.Time{}
-		p.Duration = ""
-	}
-	p.EventCount++
-	p.Counts[anomalyRateEvent]++
-	if f.start.After(p.LastEvent) {
-		p.LastEvent = f.start.UTC()
-	}
-	if float64(f.count) >= p.Anomaly.Value {
-		p.Anomaly.Value = float64(f.count)
-		p.Anomaly.Baseline = round1(f.mean)
-		p.Anomaly.StdDev = round1(f.stddev)
-		p.Anomaly.ZScore = round1(f.zscore)
-	}
-	p.Recent = appendCapped(p.Recent, ref, maxRecent)
-	p.Title = anomalyTitle(p)
-	touch(p, now)
-	b.markDirty(p)
-	b.stats.touchPost(p.slug)
-}
-
-func anomalyTitle(p *post) string {
-	a := p.Anomaly
-	ratio := a.Value / maxf(a.Baseline, 1e-9)
-	t := fmt.Sprintf("Anomaly: %s events at %.1fx baseline (%g per %s, baseline %.1f)", p.Category, ratio, a.Value, a.Bucket, a.Baseline)
-	if a.Baseline < 0.05 {
-		t = fmt.Sprintf("Anomaly: %s events jumped from none to %g per %s", p.Category, a.Value, a.Bucket)
-	}
-	if p.Status == statusResolved && p.Duration != "" {
-		t += " (resolved after " + p.Duration + ")"
-	}
-	return truncateRunes(t, maxTitleRunes)
-}
-
-func maxf(a, b float64) float64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func round1(f float64) float64 {
-	return float64(int64(f*10+0.5)) / 10
 }
 
 // expire applies retention: posts not updated within maxAge, then the least

@@ -29,11 +29,11 @@ func TestIncidentStormIsOnePostUpdatedInPlace(t *testing.T) {
 
 	p := onlyPost(t, dir)
 	assert.Equal(t, first.slug, p.slug, "the same post is updated in place")
-	assert.Equal(t, "filesystem circuit breaker opened 37 times between 12:00 and 12:05", p.Title)
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened (37 times)", p.Title)
 	assert.Equal(t, statusFiring, p.Status)
 	assert.Equal(t, "ERROR", p.Severity)
 	assert.Equal(t, int64(37), p.EventCount)
-	assert.Equal(t, "mcp.circuit_breaker|agent-runner|mcp.server.name=filesystem", p.GroupKey)
+	assert.Equal(t, "mcp|agent-runner|mcp.server.name=filesystem", p.GroupKey)
 	assert.Equal(t, "agent-runner", p.Service)
 	assert.Equal(t, t0, p.Date)
 	assert.Equal(t, first.ID, p.ID, "entry id is stable")
@@ -47,7 +47,7 @@ func TestIncidentStormIsOnePostUpdatedInPlace(t *testing.T) {
 	assert.Equal(t, statusResolved, p.Status)
 	assert.Equal(t, "7m0s", p.Duration)
 	assert.Equal(t, t0.Add(7*time.Minute), p.ResolvedAt)
-	assert.Equal(t, "filesystem circuit breaker opened 37 times between 12:00 and 12:05 (resolved after 7m0s)", p.Title)
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened (37 times, resolved after 7m0s)", p.Title)
 	assert.Equal(t, int64(38), p.EventCount)
 	assert.Equal(t, map[string]int64{"mcp.circuit_breaker.opened": 37, "mcp.circuit_breaker.closed": 1}, p.Counts)
 }

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/unitrack/unitrack/internal/httpguard"
 )
 
 // Config is the blog exporter's configuration.
@@ -38,12 +40,26 @@ type Config struct {
 	// FeedEntries is the number of most recently updated posts in feed.atom.
 	FeedEntries int `mapstructure:"feed_entries"`
 
+	// ListsInterval is the longest index.html and feed.atom lag behind the
+	// posts: changed posts are written with every batch, the two lists at
+	// most once per interval (and on shutdown; they are rebuilt on start), so
+	// a storm of new incidents costs its own posts, not a rewrite of the
+	// lists per batch. 0 writes them with every batch.
+	ListsInterval time.Duration `mapstructure:"lists_interval"`
+
 	// Server serves the blog directory read-only over HTTP. Off unless the
 	// `server` key is present (or `enabled: true` under it).
 	Server configoptional.Optional[confighttp.ServerConfig] `mapstructure:"server"`
 
-	// Anomaly configures the event-rate anomaly detector (off by default).
-	Anomaly AnomalyConfig `mapstructure:"anomaly"`
+	// AllowedHosts are more names than localhost, loopback addresses and the
+	// server's endpoint host that its Host header may carry (DNS-rebinding
+	// guard): "name", "*.domain" or "*". See internal/httpguard.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
+
+	// RemovedAnomaly catches the removed `anomaly` key: anomaly detection is
+	// the anomaly connector now (connector/anomalyconnector), which sees every
+	// event, not only the blog's. Any value is a config error naming it.
+	RemovedAnomaly map[string]any `mapstructure:"anomaly"`
 
 	// Digest configures the periodic digest post.
 	Digest DigestConfig `mapstructure:"digest"`
@@ -54,33 +70,6 @@ type Config struct {
 	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
 	// BackOffConfig is the standard retry_on_failure for failed writes.
 	BackOffConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
-}
-
-// AnomalyConfig configures the detector of jumps in per-category event rates.
-//
-// Events are counted per track.category in buckets of BucketInterval. When a
-// bucket closes with count c, and the previous BaselineBuckets buckets have
-// mean m and standard deviation s, the bucket is anomalous when all of:
-//
-//	c >= MinEvents,  c > Factor*m,  (c-m)/max(s,1) >= ZScore
-//
-// The detector needs a full baseline (BaselineBuckets closed buckets since
-// the category was first seen) before it reports anything.
-type AnomalyConfig struct {
-	// Enabled turns the detector on.
-	Enabled bool `mapstructure:"enabled"`
-	// BucketInterval is the width of one counting bucket.
-	BucketInterval time.Duration `mapstructure:"bucket_interval"`
-	// BaselineBuckets is the number of trailing buckets in the baseline.
-	BaselineBuckets int `mapstructure:"baseline_buckets"`
-	// Factor is how many times the baseline mean a bucket must exceed.
-	Factor float64 `mapstructure:"factor"`
-	// ZScore is the minimum number of standard deviations above the mean.
-	ZScore float64 `mapstructure:"zscore"`
-	// MinEvents is the minimum count in a bucket for it to be anomalous.
-	MinEvents int `mapstructure:"min_events"`
-	// MaxCategories bounds the categories tracked; new ones beyond are ignored.
-	MaxCategories int `mapstructure:"max_categories"`
 }
 
 // DigestConfig configures the digest post: counts per category and severity,
@@ -107,6 +96,9 @@ func (cfg *Config) Validate() error {
 	if strings.TrimSpace(cfg.Directory) == "" {
 		errs = append(errs, errors.New("directory: must not be empty"))
 	}
+	if err := httpguard.ValidateHosts("allowed_hosts", cfg.AllowedHosts); err != nil {
+		errs = append(errs, err)
+	}
 	if cfg.Window <= 0 {
 		errs = append(errs, fmt.Errorf("window: must be positive, got %s", cfg.Window))
 	}
@@ -122,28 +114,14 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxPosts < 0 {
 		errs = append(errs, fmt.Errorf("max_posts: must not be negative, got %d", cfg.MaxPosts))
 	}
+	if cfg.ListsInterval < 0 {
+		errs = append(errs, fmt.Errorf("lists_interval: must not be negative (0 writes the lists with every batch), got %s", cfg.ListsInterval))
+	}
 	if cfg.FeedEntries <= 0 {
 		errs = append(errs, fmt.Errorf("feed_entries: must be positive, got %d", cfg.FeedEntries))
 	}
-	if a := cfg.Anomaly; a.Enabled {
-		if a.BucketInterval < time.Second {
-			errs = append(errs, fmt.Errorf("anomaly::bucket_interval: must be at least 1s, got %s", a.BucketInterval))
-		}
-		if a.BaselineBuckets < 2 {
-			errs = append(errs, fmt.Errorf("anomaly::baseline_buckets: must be at least 2, got %d", a.BaselineBuckets))
-		}
-		if a.Factor < 1 {
-			errs = append(errs, fmt.Errorf("anomaly::factor: must be at least 1, got %g", a.Factor))
-		}
-		if a.ZScore <= 0 {
-			errs = append(errs, fmt.Errorf("anomaly::zscore: must be positive, got %g", a.ZScore))
-		}
-		if a.MinEvents < 1 {
-			errs = append(errs, fmt.Errorf("anomaly::min_events: must be at least 1, got %d", a.MinEvents))
-		}
-		if a.MaxCategories < 1 {
-			errs = append(errs, fmt.Errorf("anomaly::max_categories: must be at least 1, got %d", a.MaxCategories))
-		}
+	if cfg.RemovedAnomaly != nil {
+		errs = append(errs, errors.New("anomaly: the blog's anomaly detector was removed; anomaly detection is the `anomaly` connector (connector/anomalyconnector), on by default in otelcol.yaml, and its posts reach the blog through the routing table: delete this key"))
 	}
 	if d := cfg.Digest; d.Enabled {
 		if d.Interval < 0 {

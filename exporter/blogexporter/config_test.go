@@ -25,8 +25,8 @@ func TestLoadConfig(t *testing.T) {
 	full.MaxAge = 168 * time.Hour
 	full.MaxPosts = 200
 	full.FeedEntries = 20
+	full.ListsInterval = 5 * time.Second
 	full.Server.GetOrInsertDefault().NetAddr.Endpoint = "localhost:9999"
-	full.Anomaly = AnomalyConfig{Enabled: true, BucketInterval: 5 * time.Minute, BaselineBuckets: 12, Factor: 4, ZScore: 2.5, MinEvents: 20, MaxCategories: 10}
 	full.Digest = DigestConfig{Enabled: true, TimeOfDay: "00:00", Interval: 6 * time.Hour, Timezone: "Europe/Paris", TopIncidents: 5}
 	full.Timeout = 2 * time.Second
 	full.QueueConfig = createDefaultConfig().(*Config).QueueConfig
@@ -50,16 +50,13 @@ func TestLoadConfig(t *testing.T) {
 				"dashboard_url: must be an absolute http or https URL, got \"javascript:alert(1)\"\n" +
 				"max_age: must not be negative, got -1h0m0s\n" +
 				"max_posts: must not be negative, got -1\n" +
+				"lists_interval: must not be negative (0 writes the lists with every batch), got -1s\n" +
 				"feed_entries: must be positive, got 0",
 		},
 		{
-			id: component.NewIDWithName(metadata.Type, "bad_anomaly"),
-			wantErr: "anomaly::bucket_interval: must be at least 1s, got 10ms\n" +
-				"anomaly::baseline_buckets: must be at least 2, got 1\n" +
-				"anomaly::factor: must be at least 1, got 0.5\n" +
-				"anomaly::zscore: must be positive, got 0\n" +
-				"anomaly::min_events: must be at least 1, got 0\n" +
-				"anomaly::max_categories: must be at least 1, got 0",
+			// The removed detector's key names the connector that replaced it.
+			id:      component.NewIDWithName(metadata.Type, "removed_anomaly"),
+			wantErr: "anomaly: the blog's anomaly detector was removed; anomaly detection is the `anomaly` connector (connector/anomalyconnector), on by default in otelcol.yaml, and its posts reach the blog through the routing table: delete this key",
 		},
 		{
 			id: component.NewIDWithName(metadata.Type, "bad_digest"),
@@ -111,7 +108,7 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, 30*time.Minute, cfg.Window)
 	assert.Equal(t, "http://localhost:8790", cfg.DashboardURL)
 	assert.False(t, cfg.Server.HasValue(), "the HTTP server is off by default")
-	assert.False(t, cfg.Anomaly.Enabled, "the anomaly detector is off by default")
+	assert.Nil(t, cfg.RemovedAnomaly, "no anomaly key: the detector is the anomaly connector")
 	assert.True(t, cfg.Digest.Enabled)
 	require.True(t, cfg.QueueConfig.HasValue())
 	assert.Equal(t, 1, cfg.QueueConfig.Get().NumConsumers, "one consumer keeps incident order")

@@ -58,7 +58,7 @@ func TestDigestIsWrittenOncePerPeriodAndSurvivesRestart(t *testing.T) {
 	assert.Equal(t, kindDigest, d.Kind)
 	assert.Equal(t, int64(3), d.EventCount, "events from before and after the restart")
 	assert.Contains(t, d.body, "| mcp | 2 | 2 |")
-	assert.Contains(t, d.body, "[fs circuit breaker opened 2 times between 12:00 and 12:01](2026-11-28-fs-circuit-breaker-opened.html)")
+	assert.Contains(t, d.body, "[MCP server fs: circuit breaker opened (2 times)](2026-11-28-fs-circuit-breaker-opened.html)")
 	assert.Contains(t, d.body, "[latest event](<http://localhost:8790/#/events/g2>)")
 
 	// A quiet day writes no digest.

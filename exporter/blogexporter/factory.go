@@ -45,22 +45,14 @@ func createDefaultConfig() component.Config {
 	queue.NumConsumers = 1
 
 	return &Config{
-		Directory:    defaultDirectory,
-		Window:       defaultWindow,
-		DashboardURL: defaultDashboardURL,
-		MaxAge:       defaultMaxAge,
-		MaxPosts:     defaultMaxPosts,
-		FeedEntries:  defaultFeedEntries,
-		Server:       configoptional.Default(server),
-		Anomaly: AnomalyConfig{
-			Enabled:         false,
-			BucketInterval:  time.Minute,
-			BaselineBuckets: 30,
-			Factor:          3,
-			ZScore:          3,
-			MinEvents:       10,
-			MaxCategories:   256,
-		},
+		Directory:     defaultDirectory,
+		Window:        defaultWindow,
+		DashboardURL:  defaultDashboardURL,
+		MaxAge:        defaultMaxAge,
+		MaxPosts:      defaultMaxPosts,
+		FeedEntries:   defaultFeedEntries,
+		ListsInterval: time.Second,
+		Server:        configoptional.Default(server),
 		Digest: DigestConfig{
 			Enabled:      true,
 			TimeOfDay:    "00:00",

@@ -26,14 +26,16 @@ func parseFeed(t *testing.T, dir string) *gofeed.Feed {
 func TestFeedEntriesAndUpdates(t *testing.T) {
 	dir := t.TempDir()
 	clock := &fakeClock{t: t0}
-	e := startExporter(t, testConfig(dir), clock)
+	cfg := testConfig(dir)
+	cfg.ListsInterval = 0 // the feed is read after every batch
+	e := startExporter(t, cfg, clock)
 
 	push(t, e, cbEvent("filesystem", "opened", t0, "e1"))
 	feed := parseFeed(t, dir)
 	require.Len(t, feed.Items, 1)
 	first := feed.Items[0]
 	assert.True(t, strings.HasPrefix(first.GUID, "tag:unitrack.local,2026-11-28:blog/incident/"), "id %q", first.GUID)
-	assert.Equal(t, "filesystem circuit breaker opened at 12:00", first.Title)
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened", first.Title)
 	assert.Equal(t, "2026-11-28-filesystem-circuit-breaker-opened.html", first.Link)
 	require.NotNil(t, first.UpdatedParsed)
 	assert.Contains(t, first.Content, "Timeout after 30s")
@@ -48,7 +50,7 @@ func TestFeedEntriesAndUpdates(t *testing.T) {
 	assert.Equal(t, first.GUID, upd.GUID)
 	assert.True(t, upd.UpdatedParsed.After(*first.UpdatedParsed), "updated %v -> %v", first.UpdatedParsed, upd.UpdatedParsed)
 	assert.Equal(t, *first.PublishedParsed, *upd.PublishedParsed, "published stays the incident start")
-	assert.Equal(t, "filesystem circuit breaker opened 2 times between 12:00 and 12:02", upd.Title)
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened (2 times)", upd.Title)
 
 	// Same clock reading: updated still moves.
 	push(t, e, cbEvent("filesystem", "opened", t0.Add(3*time.Minute), "e3"))
@@ -66,7 +68,7 @@ func TestFeedEntriesAndUpdates(t *testing.T) {
 	assert.Equal(t, "Notes", feed.Items[0].Title)
 	assert.Equal(t, "operator", feed.Items[0].Authors[0].Name)
 	assert.Equal(t, []string{"release", "notes", "blog"}, feed.Items[0].Categories)
-	assert.Equal(t, "ollama health status changed at 12:04", feed.Items[1].Title)
+	assert.Equal(t, "Health check ollama is unhealthy", feed.Items[1].Title)
 	assert.Equal(t, first.GUID, feed.Items[2].GUID)
 	ids := map[string]bool{}
 	for _, it := range feed.Items {

@@ -56,16 +56,85 @@ func safeName(name string) bool {
 // writeFile replaces name atomically: the data goes to a temporary file in
 // the same directory, is fsynced, and is renamed over name. A crash at any
 // point leaves either the old or the new file, never a torn one.
-func (d *blogDir) writeFile(name string, data []byte) (err error) {
+func (d *blogDir) writeFile(name string, data []byte) error {
+	tmp, err := d.writeTemp(name, data, true)
+	if err != nil {
+		return err
+	}
+	if err := d.root.Rename(tmp, name); err != nil {
+		_ = d.root.Remove(tmp)
+		return fmt.Errorf("rename %s: %w", name, err)
+	}
+	return nil
+}
+
+// namedData is one file of a batch write.
+type namedData struct {
+	name string
+	data []byte
+}
+
+// writeFiles replaces every file of batch atomically, as writeFile does,
+// at the cost of one file-system sync instead of one fsync a file: the
+// temporary files are written, the file system is synced once (syncFS),
+// then they are renamed in batch order (a page never lands before its
+// Markdown). A crash before the sync leaves only temporary files, removed
+// on start. Where syncFS is missing, or with perFile set, every temporary
+// file is fsynced itself (the way writeFile does). errs[i] is the error of
+// batch[i].
+func (d *blogDir) writeFiles(batch []namedData, perFile bool) []error {
+	errs := make([]error, len(batch))
+	tmps := make([]string, len(batch))
+	fsync := perFile || !haveSyncFS
+	for i, f := range batch {
+		tmps[i], errs[i] = d.writeTemp(f.name, f.data, fsync)
+	}
+	if !fsync {
+		if err := d.syncFS(); err != nil {
+			for i := range batch {
+				if errs[i] == nil {
+					_ = d.root.Remove(tmps[i])
+					errs[i] = err
+				}
+			}
+			return errs
+		}
+	}
+	for i, f := range batch {
+		if errs[i] != nil {
+			continue
+		}
+		if err := d.root.Rename(tmps[i], f.name); err != nil {
+			_ = d.root.Remove(tmps[i])
+			errs[i] = fmt.Errorf("rename %s: %w", f.name, err)
+		}
+	}
+	return errs
+}
+
+func (d *blogDir) syncFS() error {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return fmt.Errorf("sync blog file system: %w", err)
+	}
+	defer f.Close()
+	if err := syncFS(f); err != nil {
+		return fmt.Errorf("sync blog file system: %w", err)
+	}
+	return nil
+}
+
+// writeTemp writes data to a new temporary file for name, fsynced when fsync.
+func (d *blogDir) writeTemp(name string, data []byte, fsync bool) (tmp string, err error) {
 	if !safeName(name) {
-		return fmt.Errorf("refusing to write %q: not a blog file name", name)
+		return "", fmt.Errorf("refusing to write %q: not a blog file name", name)
 	}
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
-	tmp := tmpPrefix + hex.EncodeToString(rnd[:]) + "-" + name
+	tmp = tmpPrefix + hex.EncodeToString(rnd[:]) + "-" + name
 	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return "", fmt.Errorf("write %s: %w", name, err)
 	}
 	defer func() {
 		if err != nil {
@@ -74,19 +143,18 @@ func (d *blogDir) writeFile(name string, data []byte) (err error) {
 	}()
 	if _, err = f.Write(data); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return "", fmt.Errorf("write %s: %w", name, err)
 	}
-	if err = f.Sync(); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("sync %s: %w", name, err)
+	if fsync {
+		if err = f.Sync(); err != nil {
+			_ = f.Close()
+			return "", fmt.Errorf("sync %s: %w", name, err)
+		}
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", name, err)
+		return "", fmt.Errorf("close %s: %w", name, err)
 	}
-	if err = d.root.Rename(tmp, name); err != nil {
-		return fmt.Errorf("rename %s: %w", name, err)
-	}
-	return nil
+	return tmp, nil
 }
 
 // syncDir makes the renames durable.

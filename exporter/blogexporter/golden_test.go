@@ -94,34 +94,6 @@ var goldenCases = []struct {
 			require.NoError(t, e.tick(context.Background()))
 		},
 	},
-	{
-		name: "anomaly_detector",
-		cfg: func(c *Config) {
-			c.Anomaly.Enabled = true
-			c.Anomaly.BaselineBuckets = 5
-			c.Anomaly.MinEvents = 5
-		},
-		run: func(t *testing.T, e *blogExporter, clock *fakeClock) {
-			// Five quiet minutes of 2 task events a minute, then 40 in one minute.
-			n := 0
-			send := func(minute, count int) {
-				for i := range count {
-					at := t0.Add(time.Duration(minute)*time.Minute + time.Duration(i)*time.Second)
-					clock.set(at)
-					n++
-					push(t, e, testEvent{name: "task.started", sev: 5, at: at, attrs: map[string]any{
-						track.AttrCategory: "task", track.AttrTaskName: "sync", track.AttrEventID: "a" + time.Duration(n).String()}})
-				}
-			}
-			for m := range 5 {
-				send(m, 2)
-			}
-			send(5, 40)
-			send(6, 2)
-			clock.set(t0.Add(7 * time.Minute))
-			require.NoError(t, e.tick(context.Background()))
-		},
-	},
 }
 
 func TestGolden(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +43,6 @@ func TestLifecycleWithServer(t *testing.T) {
 	cfg.Directory = dir
 	addr := freeAddr(t)
 	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = addr
-	cfg.Anomaly.Enabled = true
 	require.NoError(t, cfg.Validate())
 
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
@@ -55,6 +55,10 @@ func TestLifecycleWithServer(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, slug+".html"))
 		return err == nil
 	}, 10*time.Second, 10*time.Millisecond, "the queued batch is written")
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(filepath.Join(dir, indexFile))
+		return err == nil && strings.Contains(string(b), slug+".html")
+	}, 10*time.Second, 10*time.Millisecond, "the index follows within lists_interval")
 
 	base := "http://" + addr
 	tests := []struct {
@@ -66,8 +70,8 @@ func TestLifecycleWithServer(t *testing.T) {
 		{http.MethodGet, "/", 200, "text/html; charset=utf-8", "unitrack system blog"},
 		{http.MethodGet, "/index.html", 200, "text/html; charset=utf-8", slug + ".html"},
 		{http.MethodGet, "/feed.atom", 200, "application/atom+xml; charset=utf-8", "<feed xmlns=\"http://www.w3.org/2005/Atom\">"},
-		{http.MethodGet, "/" + slug + ".html", 200, "text/html; charset=utf-8", "filesystem circuit breaker opened"},
-		{http.MethodGet, "/" + slug + ".md", 200, "text/markdown; charset=utf-8", "group_key: mcp.circuit_breaker|agent-runner|mcp.server.name=filesystem"},
+		{http.MethodGet, "/" + slug + ".html", 200, "text/html; charset=utf-8", "MCP server filesystem: circuit breaker opened"},
+		{http.MethodGet, "/" + slug + ".md", 200, "text/markdown; charset=utf-8", "group_key: mcp|agent-runner|mcp.server.name=filesystem"},
 		{http.MethodHead, "/feed.atom", 200, "application/atom+xml; charset=utf-8", ""},
 		{http.MethodGet, "/../../etc/passwd", 404, "", ""},
 		{http.MethodGet, "/%2e%2e/%2e%2e/etc/passwd", 404, "", ""},
@@ -99,6 +103,24 @@ func TestLifecycleWithServer(t *testing.T) {
 			}
 		})
 	}
+
+	// A DNS-rebinding name and another site's fetch are refused.
+	req, err := http.NewRequest(http.MethodGet, base+"/index.html", nil)
+	require.NoError(t, err)
+	req.Host = "evil.example"
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMisdirectedRequest, resp.StatusCode)
+	assert.Contains(t, string(body), `Host \"evil.example\" is not a name of this listener`)
+	req, err = http.NewRequest(http.MethodGet, base+"/feed.atom", nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 
 	require.NoError(t, exp.Shutdown(context.Background()))
 }

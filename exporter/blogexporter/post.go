@@ -14,7 +14,7 @@ import (
 const (
 	kindIncident = "incident" // grouped events of one incident.Key
 	kindPost     = "post"     // a legacy blog.post
-	kindAnomaly  = "anomaly"  // a legacy anomaly.detected, or the rate detector's post
+	kindAnomaly  = "anomaly"  // an anomaly.detected (legacy blog call or the anomaly connector)
 	kindDigest   = "digest"   // the periodic digest
 )
 
@@ -28,31 +28,39 @@ const (
 // post is one blog post: its front matter (everything needed to render the
 // post again, so state is rebuilt from the directory alone) and its body.
 type post struct {
-	Title          string           `yaml:"title"`
-	Date           time.Time        `yaml:"date"`
-	Updated        time.Time        `yaml:"updated"`
-	Kind           string           `yaml:"kind"`
-	Status         string           `yaml:"status"`
-	Severity       string           `yaml:"severity,omitempty"`
-	SeverityNumber int32            `yaml:"severity_number,omitempty"`
-	Tags           []string         `yaml:"tags,flow"`
-	Service        string           `yaml:"service,omitempty"`
-	Category       string           `yaml:"category,omitempty"`
-	Author         string           `yaml:"author,omitempty"`
-	EventCount     int64            `yaml:"event_count"`
-	EventIDs       []string         `yaml:"event_ids"`
-	GroupKey       string           `yaml:"group_key"`
-	ID             string           `yaml:"id"`
-	Subject        string           `yaml:"subject,omitempty"`
-	TitleEvent     string           `yaml:"title_event,omitempty"`
-	FirstEvent     time.Time        `yaml:"first_event,omitempty"`
-	LastEvent      time.Time        `yaml:"last_event,omitempty"`
-	LastTitleEvent time.Time        `yaml:"last_title_event,omitempty"`
-	ResolvedAt     time.Time        `yaml:"resolved_at,omitempty"`
-	Duration       string           `yaml:"duration,omitempty"`
-	Counts         map[string]int64 `yaml:"counts,omitempty"`
-	Recent         []eventRef       `yaml:"recent,omitempty"`
-	Anomaly        *anomalyInfo     `yaml:"anomaly,omitempty"`
+	Title          string    `yaml:"title"`
+	Date           time.Time `yaml:"date"`
+	Updated        time.Time `yaml:"updated"`
+	Kind           string    `yaml:"kind"`
+	Status         string    `yaml:"status"`
+	Severity       string    `yaml:"severity,omitempty"`
+	SeverityNumber int32     `yaml:"severity_number,omitempty"`
+	Tags           []string  `yaml:"tags,flow"`
+	Service        string    `yaml:"service,omitempty"`
+	Category       string    `yaml:"category,omitempty"`
+	Author         string    `yaml:"author,omitempty"`
+	EventCount     int64     `yaml:"event_count"`
+	EventIDs       []string  `yaml:"event_ids"`
+	GroupKey       string    `yaml:"group_key"`
+	ID             string    `yaml:"id"`
+	Subject        string    `yaml:"subject,omitempty"`
+	TitleEvent     string    `yaml:"title_event,omitempty"`
+	FirstEvent     time.Time `yaml:"first_event,omitempty"`
+	LastEvent      time.Time `yaml:"last_event,omitempty"`
+	LastTitleEvent time.Time `yaml:"last_title_event,omitempty"`
+	ResolvedAt     time.Time `yaml:"resolved_at,omitempty"`
+	Duration       string    `yaml:"duration,omitempty"`
+	ResolvedBy     string    `yaml:"resolved_by,omitempty"`
+	// Failures counts the firing events; FiringEvent, FiringMessage and
+	// Facts (incident.FactsOf) are those of the latest one: what the
+	// incident's sentence is written from.
+	Failures      int64             `yaml:"failures,omitempty"`
+	FiringEvent   string            `yaml:"firing_event,omitempty"`
+	FiringMessage string            `yaml:"firing_message,omitempty"`
+	Facts         map[string]string `yaml:"facts,omitempty"`
+	Counts        map[string]int64  `yaml:"counts,omitempty"`
+	Recent        []eventRef        `yaml:"recent,omitempty"`
+	Anomaly       *anomalyInfo      `yaml:"anomaly,omitempty"`
 
 	// slug is the file stem (<slug>.md, <slug>.html); not in front matter.
 	slug string

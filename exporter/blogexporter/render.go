@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html/template"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 
+	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -23,13 +25,21 @@ const blogTitle = "unitrack system blog"
 var markdown = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough))
 
 // renderBody fills p.body for the kinds whose body is generated from the
-// front matter (incidents and the detector's anomaly posts); published posts
+// front matter (incidents); published posts
 // keep theirs.
 func renderBody(p *post, dashboardURL string) {
 	if p.Status == statusPublished {
 		return
 	}
 	var b strings.Builder
+	if p.Kind == kindIncident {
+		// A person reads the story first; the tables follow for the detail.
+		b.WriteString(escapeMarkdown(incident.Narrative(storyOf(p))))
+		b.WriteString("\n\n")
+		if link := incidentEventsLink(p, dashboardURL); link != "" {
+			fmt.Fprintf(&b, "[The events of this incident on the dashboard](<%s>)\n\n", link)
+		}
+	}
 	fmt.Fprintf(&b, "**Status:** %s · **Severity:** %s", p.Status, p.Severity)
 	if p.Service != "" {
 		fmt.Fprintf(&b, " · **Service:** %s", escapeMarkdown(p.Service))
@@ -43,9 +53,6 @@ func renderBody(p *post, dashboardURL string) {
 	fmt.Fprintf(&b, "| Events | %d |\n", p.EventCount)
 	if p.Status == statusResolved {
 		fmt.Fprintf(&b, "| Resolved | %s, after %s |\n", fmtTime(p.ResolvedAt), p.Duration)
-	}
-	if a := p.Anomaly; a != nil {
-		fmt.Fprintf(&b, "| Peak | %g per %s (baseline %.1f ± %.1f, z-score %.1f) |\n", a.Value, a.Bucket, a.Baseline, a.StdDev, a.ZScore)
 	}
 
 	names := make([]string, 0, len(p.Counts))
@@ -82,6 +89,26 @@ func renderBody(p *post, dashboardURL string) {
 		b.WriteByte('\n')
 	}
 	p.body = b.String()
+}
+
+// incidentEventsLink opens the dashboard's event list filtered to the
+// incident: its subject's value (else its event name) and service, from a
+// second before its first event to a second after its last.
+func incidentEventsLink(p *post, dashboardURL string) string {
+	filter := url.Values{}
+	if _, v, ok := strings.Cut(p.Subject, "="); ok && v != "" {
+		filter.Set("q", v)
+	} else if p.FiringEvent != "" {
+		filter.Set("event_name", p.FiringEvent)
+	}
+	if p.Service != "" {
+		filter.Set("service", p.Service)
+	}
+	var until time.Time
+	if p.Status == statusResolved {
+		until = p.LastEvent.Add(time.Second)
+	}
+	return track.EventsLink(dashboardURL, filter, p.FirstEvent.Add(-time.Second), until)
 }
 
 func fmtTime(t time.Time) string {

@@ -50,7 +50,7 @@ func TestIncidentKeepsItsPostAcrossRestart(t *testing.T) {
 	assert.Equal(t, int64(4), p.EventCount)
 	assert.Equal(t, statusResolved, p.Status)
 	assert.Equal(t, "10m0s", p.Duration)
-	assert.Equal(t, "filesystem circuit breaker opened 3 times between 12:00 and 12:05 (resolved after 10m0s)", p.Title)
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened (3 times, resolved after 10m0s)", p.Title)
 	assert.Equal(t, []string{"r1", "r2", "r3", "r4"}, p.EventIDs)
 	assert.Contains(t, after, "2026-11-28-notes-2", "a new post does not take an existing post's name")
 	assert.Contains(t, after, "2026-11-28-broken-2", "nor the name of a file the blog could not read")

@@ -195,7 +195,20 @@ func TestAPIErrors(t *testing.T) {
 			assert.Equal(t, "application/json", h.Get("Content-Type"))
 		})
 	}
+	// A write without the CSRF token is refused before routing; with it,
+	// the method is answered (no write exists yet).
 	resp, err := http.Post(td.URL+"/api/events", "application/json", strings.NewReader("{}"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	var tok struct{ Header, Token string }
+	code, _ := td.get("/api/csrf", &tok)
+	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "X-CSRF-Token", tok.Header)
+	req, err := http.NewRequest(http.MethodPost, td.URL+"/api/events", strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set(tok.Header, tok.Token)
+	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)

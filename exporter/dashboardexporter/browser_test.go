@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
 	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/testbin"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 const hostile = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`
@@ -283,4 +285,20 @@ setTimeout(function () { document.title = 'done'; }, 200);
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, 3, got)
+}
+
+// TestBrowserFilteredLink: the link the blog puts in an incident post
+// (track.EventsLink) opens the list filtered to the incident's events.
+func TestBrowserFilteredLink(t *testing.T) {
+	ctx := testbin.Browser(t)
+	td := startDashboard(t, t.TempDir(), nil)
+	td.consume(logsOf(fixture...))
+
+	// ollama is in e2 (t0+1m) and e6 (t0+5m); the window holds only e2.
+	link := track.EventsLink(td.URL, url.Values{"q": {"ollama"}}, t0.Add(-time.Second), t0.Add(2*time.Minute))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(link)))
+	testbin.WaitJS(t, ctx, `(function(){const r=Array.from(document.querySelectorAll('#rows tr')); return r.length===1 && r[0].dataset.eventId==='e2'})()`, 20*time.Second)
+	assert.Equal(t, "ollama", testbin.EvalJS[string](t, ctx, `document.getElementById('f-q').value`))
+	assert.Equal(t, "custom", testbin.EvalJS[string](t, ctx, `document.getElementById('f-range').value`))
+	assert.False(t, testbin.EvalJS[bool](t, ctx, `document.getElementById('custom-range').hidden`))
 }

@@ -11,12 +11,19 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/unitrack/unitrack/internal/httpguard"
 )
 
 // Config is the dashboard exporter's configuration.
 type Config struct {
 	// ServerConfig is the dashboard's HTTP listener (endpoint, tls, auth, cors, ...).
 	confighttp.ServerConfig `mapstructure:",squash"`
+
+	// AllowedHosts are more names than localhost, loopback addresses and the
+	// endpoint's host that the Host header may carry (DNS-rebinding guard):
+	// "name", "*.domain" or "*" (no check). See internal/httpguard.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
 
 	// Directory holds the SQLite database (events.db and its WAL).
 	Directory string `mapstructure:"directory"`
@@ -92,6 +99,9 @@ func (cfg *Config) Validate() error {
 	var errs []error
 	if cfg.Directory == "" {
 		errs = append(errs, errors.New("directory: must not be empty"))
+	}
+	if err := httpguard.ValidateHosts("allowed_hosts", cfg.AllowedHosts); err != nil {
+		errs = append(errs, err)
 	}
 	r := cfg.Retention
 	if r.MaxAge < 0 {

@@ -50,6 +50,8 @@ func TestLoadConfig(t *testing.T) {
 			check: func(t *testing.T, cfg *Config) {
 				assert.Equal(t, "localhost:9999", cfg.NetAddr.Endpoint)
 				assert.Equal(t, "/srv/unitrack/dashboard", cfg.Directory)
+				assert.Equal(t, []string{"dash.corp.example"}, cfg.AllowedHosts)
+				assert.Equal(t, 10*time.Second, cfg.ReadHeaderTimeout, "the default, against slowloris")
 				assert.Equal(t, RetentionConfig{MaxAge: 24 * time.Hour, MaxEvents: 1000, MaxSizeMiB: 10, Interval: 30 * time.Second}, cfg.Retention)
 				assert.Equal(t, TrackerConfig{Endpoint: "https://collector.example.com/v1/legacy/dashboard", MaxReportsPerMinute: 5}, cfg.Tracker)
 				assert.Equal(t, LinksConfig{BlogDirectory: "./var/blog", BlogURL: "http://localhost:8791", NotifyInbox: "./var/notify/inbox.jsonl"}, cfg.Links)
@@ -66,6 +68,7 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id: component.NewIDWithName(metadata.Type, "bad"),
 			wantErr: "directory: must not be empty\n" +
+				"allowed_hosts[0]: expected a bare host name without scheme, port or path, got \"dash.corp.example:8790\"\n" +
 				"retention.max_age: must not be negative, got -1h0m0s\n" +
 				"retention.max_events: must not be negative, got -1\n" +
 				"retention.max_size_mib: must not be negative, got -2\n" +

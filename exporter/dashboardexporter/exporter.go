@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -19,6 +20,7 @@ import (
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/sinkview"
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/web"
+	"github.com/unitrack/unitrack/internal/httpguard"
 	"github.com/unitrack/unitrack/internal/sinkhealth"
 )
 
@@ -92,6 +94,47 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 	e.wg.Add(1)
 	go e.retryStart()
 	return nil
+}
+
+// guard refuses foreign Hosts and Origins before confighttp's layers see
+// the request; /tracker.js is embedded by other sites on purpose.
+func (e *dashboardExporter) guard() *httpguard.Guard {
+	var origins []string
+	if c := e.cfg.CORS.Get(); c != nil {
+		origins = c.AllowedOrigins
+	}
+	return httpguard.New(httpguard.Options{
+		Endpoint:       e.cfg.NetAddr.Endpoint,
+		AllowedHosts:   e.cfg.AllowedHosts,
+		AllowedOrigins: origins,
+		PublicPaths:    []string{"/tracker.js"},
+	})
+}
+
+// publicTracker serves /tracker.js past confighttp's auth: pages of other
+// origins load it without the dashboard's login, and it holds no secret
+// (the tracker's listener authorises reports by their page's Origin).
+func publicTracker(server, web http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/tracker.js" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			web.ServeHTTP(w, r)
+			return
+		}
+		server.ServeHTTP(w, r)
+	})
+}
+
+// writeServerError answers what confighttp refuses before the handler. A
+// failed basic login carries the challenge that makes a browser ask for
+// (and then keep sending) credentials, also for the live stream.
+func (e *dashboardExporter) writeServerError(w http.ResponseWriter, r *http.Request, msg string, status int) {
+	if status == http.StatusUnauthorized {
+		if a := e.cfg.Auth.Get(); a != nil && a.Config.AuthenticatorID.Type().String() == "basicauth" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="unitrack dashboard", charset="UTF-8"`)
+		}
+		msg = "authentication failed: " + msg
+	}
+	httpguard.WriteJSONError(w, r, status, msg)
 }
 
 // startError marks what a later attempt may get past.
@@ -174,11 +217,14 @@ func (e *dashboardExporter) tryStart(ctx context.Context) (done bool, err error)
 			}
 			return false, err
 		}
-		srv, err := e.cfg.ServerConfig.ToServer(ctx, e.host.GetExtensions(), e.set.TelemetrySettings, e.web.Handler())
+		handler := e.web.Handler()
+		srv, err := e.cfg.ServerConfig.ToServer(ctx, e.host.GetExtensions(), e.set.TelemetrySettings, handler,
+			confighttp.WithErrorHandler(e.writeServerError))
 		if err != nil {
 			ln.Close()
 			return false, err
 		}
+		srv.Handler = e.guard().Wrap(publicTracker(srv.Handler, handler), nil)
 		e.server = srv
 		e.addr = ln.Addr()
 		e.wg.Add(1)

@@ -19,7 +19,11 @@ const (
 	defaultEndpoint        = "localhost:8790"
 	defaultDirectory       = "./var/dashboard"
 	defaultTrackerEndpoint = "http://localhost:4320/v1/legacy/dashboard"
-	defaultMetricsURL      = "http://localhost:8888/metrics"
+	// A client that has not sent its headers within this is a slowloris
+	// (confighttp's default is a minute). No read_timeout: it would end
+	// live streams.
+	defaultReadHeaderTimeout = 10 * time.Second
+	defaultMetricsURL        = "http://localhost:8888/metrics"
 )
 
 // NewFactory returns the factory of the dashboard exporter (type "dashboard").
@@ -34,6 +38,7 @@ func NewFactory() exporter.Factory {
 func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = defaultEndpoint
+	server.ReadHeaderTimeout = defaultReadHeaderTimeout
 	queue := exporterhelper.NewDefaultQueueConfig()
 	// One writer: more consumers would only queue on SQLite's write lock.
 	queue.NumConsumers = 1

@@ -36,6 +36,12 @@ type testDashboard struct {
 // queue off (ConsumeLogs writes before it returns) unless queue is true.
 func startDashboard(t testing.TB, dir string, mutate func(*Config)) *testDashboard {
 	t.Helper()
+	return startDashboardOn(t, componenttest.NewNopHost(), dir, mutate)
+}
+
+// startDashboardOn is startDashboard on a host (that offers extensions).
+func startDashboardOn(t testing.TB, host component.Host, dir string, mutate func(*Config)) *testDashboard {
+	t.Helper()
 	f := NewFactory()
 	cfg := f.CreateDefaultConfig().(*Config)
 	cfg.NetAddr.Endpoint = "127.0.0.1:0"
@@ -51,7 +57,7 @@ func startDashboard(t testing.TB, dir string, mutate func(*Config)) *testDashboa
 	defer func() { testHookCreated = nil }()
 	exp, err := f.CreateLogs(context.Background(), set, cfg)
 	require.NoError(t, err)
-	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, exp.Start(context.Background(), host))
 	td := &testDashboard{t: t, exp: exp, de: captured, dir: dir}
 	td.URL = "http://" + captured.addr.String()
 	t.Cleanup(func() { td.stop() })

@@ -50,8 +50,9 @@ type Config struct {
 	// Targets are where notifications go.
 	Targets []TargetConfig `mapstructure:"targets"`
 
-	// GroupBy lists what puts events into one group: `family` (the event name
-	// without its last segment, so .opened and .closed group together),
+	// GroupBy lists what puts events into one group: `family` (the incident
+	// family of internal/incident: the subject's domain such as mcp, else the
+	// event name without its last segment, so .opened and .closed group together),
 	// `event.name`, `service.name`, `subject` (mcp.server.name, health.check,
 	// task.name, ...) or any attribute key. An empty list puts every event in
 	// one group.
@@ -69,6 +70,10 @@ type Config struct {
 	// (sending "resolved" if it fired), so incidents without a recovery event
 	// do not stay open forever. 0 disables it.
 	ResolveTimeout time.Duration `mapstructure:"resolve_timeout"`
+	// DedupeWindow is how long an exact repeat of a one-shot message (the
+	// legacy notify() call: same service, title, message and priority) is
+	// held back after the copy delivered last; 0 delivers every copy.
+	DedupeWindow time.Duration `mapstructure:"dedupe_window"`
 	// MaxEventIDs is how many event ids (the most recent) a notification carries.
 	MaxEventIDs int `mapstructure:"max_event_ids"`
 	// DashboardURL is the dashboard's base URL for event links; empty gives no links.
@@ -80,6 +85,10 @@ type Config struct {
 	// StateDirectory is a directory for a grouping state file, used when
 	// Storage is not set. Empty with no Storage keeps the state in memory.
 	StateDirectory string `mapstructure:"state_directory"`
+	// Ledger names a storage extension shared by every collector running
+	// this exporter (kafka_storage): a collector that takes over an incident
+	// does not page again for what another one already paged.
+	Ledger *component.ID `mapstructure:"ledger"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -148,6 +157,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.ResolveTimeout < 0 {
 		errs = append(errs, fmt.Errorf("resolve_timeout: must not be negative (0 disables it), got %s", cfg.ResolveTimeout))
+	}
+	if cfg.DedupeWindow < 0 {
+		errs = append(errs, fmt.Errorf("dedupe_window: must not be negative (0 delivers every copy), got %s", cfg.DedupeWindow))
 	}
 	if cfg.MaxEventIDs < 1 || cfg.MaxEventIDs > 1000 {
 		errs = append(errs, fmt.Errorf("max_event_ids: must be between 1 and 1000, got %d", cfg.MaxEventIDs))

@@ -94,6 +94,7 @@ func TestLoadConfig(t *testing.T) {
 				"group_interval: must be positive, got 0s\n" +
 				"repeat_interval: must be positive, got 0s\n" +
 				"resolve_timeout: must not be negative (0 disables it), got -1s\n" +
+				"dedupe_window: must not be negative (0 delivers every copy), got -1s\n" +
 				"max_event_ids: must be between 1 and 1000, got 0\n" +
 				"dashboard_url: must be an absolute http(s) URL such as http://localhost:8790, got \"localhost:8790\"\n" +
 				"state_directory: set either storage or state_directory, not both",

@@ -17,25 +17,14 @@ import (
 	"github.com/unitrack/unitrack/internal/testbin"
 )
 
-// collectorWithNotify returns the built collector when it holds the notify
-// exporter; the test is skipped otherwise (the distribution only lists
-// components once the lead adds them), and it never builds one itself.
+// collectorWithNotify returns the built collector (testbin.Binary: $UNITRACK_BIN,
+// else make build) and fails the test when it does not hold the notify exporter.
 func collectorWithNotify(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("UNITRACK_BIN")
-	if bin == "" {
-		bin = filepath.Join(testbin.RepoRoot(t), "bin", "otelcol-unitrack")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("no collector binary at %s (make build)", bin)
-	}
+	bin := testbin.Binary(t)
 	out, err := exec.Command(bin, "components").CombinedOutput()
-	if err != nil {
-		t.Skipf("%s components: %v", bin, err)
-	}
-	if !strings.Contains(string(out), "- name: notify\n") {
-		t.Skipf("%s does not include the notify exporter yet", bin)
-	}
+	require.NoError(t, err, "%s components: %s", bin, out)
+	require.Contains(t, string(out), "- name: notify\n", "%s components lists no notify exporter", bin)
 	t.Setenv("UNITRACK_BIN", bin)
 	return bin
 }
@@ -51,7 +40,7 @@ func otlpBreaker(event, id string, sev int, at time.Time) string {
 // SIGKILL between firing and recovery, one firing and one resolved line.
 func TestCollectorEndToEnd(t *testing.T) {
 	collectorWithNotify(t)
-	health, otlpPort := testbin.FreePort(t), testbin.FreePort(t)
+	health, otlpPort, metricsPort := testbin.FreePort(t), testbin.FreePort(t), testbin.FreePort(t)
 	cfg := fmt.Sprintf(`
 extensions:
   health_check:
@@ -77,11 +66,19 @@ exporters:
         path: ./var/notify/inbox.jsonl
 service:
   extensions: [health_check, file_storage]
+  telemetry:
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: %d
   pipelines:
     logs:
       receivers: [otlp]
       exporters: [notify]
-`, health, otlpPort)
+`, health, otlpPort, metricsPort)
 	c := testbin.Start(t, cfg, testbin.WithHealthPort(health))
 	inbox := filepath.Join(c.Dir(), "var", "notify", "inbox.jsonl")
 	post := func(body string) {

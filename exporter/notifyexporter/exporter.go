@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
+	"github.com/unitrack/unitrack/internal/incident"
 )
 
 // attrTarget is the attribute of a queued notification naming its target.
@@ -61,6 +63,7 @@ type notifyExporter struct {
 	backlog []notification
 
 	store  stateStore
+	ledger *ledger
 	saveMu sync.Mutex
 	wake   chan struct{}
 	stop   chan struct{}
@@ -86,6 +89,8 @@ type target struct {
 	attrsGrouped      metric.MeasurementOption
 	attrsRepeat       metric.MeasurementOption
 	attrsUnfired      metric.MeasurementOption
+	attrsPaged        metric.MeasurementOption
+	attrsDuplicate    metric.MeasurementOption
 	attrsFailedPerm   metric.MeasurementOption
 	attrsFailedRetry  metric.MeasurementOption
 }
@@ -131,6 +136,8 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 			attrsGrouped:      attr(attribute.String("reason", "grouped")),
 			attrsRepeat:       attr(attribute.String("reason", "repeat")),
 			attrsUnfired:      attr(attribute.String("reason", "unfired")),
+			attrsPaged:        attr(attribute.String("reason", "paged_elsewhere")),
+			attrsDuplicate:    attr(attribute.String("reason", "duplicate")),
 			attrsFailedPerm:   attr(attribute.Bool("permanent", true)),
 			attrsFailedRetry:  attr(attribute.Bool("permanent", false)),
 		}
@@ -181,6 +188,12 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	e.store = store
+	if e.ledger, err = openLedger(ctx, e.cfg, host, e.set.ID, e.logger); err != nil {
+		return err
+	}
+	for _, t := range e.targets {
+		t.grouper.trackOpened = e.ledger != nil
+	}
 	restored := 0
 	if store != nil {
 		b, err := store.load(ctx)
@@ -250,15 +263,24 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 		}
 		e.store = nil
 	}
+	if e.ledger != nil {
+		if err := e.ledger.close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		e.ledger = nil
+	}
 	e.telemetry.Shutdown()
 	e.logger.Info("Notify exporter stopped")
 	return errors.Join(errs...)
 }
 
-// consumeLogs is the grouping stage: it only updates state; notifications
-// leave from run().
+// consumeLogs is the grouping stage: incident events only update state (their
+// notifications leave from run()); one-shot messages are handed to their
+// targets' queues before it returns, so an acknowledged notify() call is
+// in the (persistent) queue.
 func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	opened := false
+	var oneShots []notification
 	e.mu.Lock()
 	now := e.now()
 	for _, rl := range ld.ResourceLogs().All() {
@@ -267,6 +289,12 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 			for _, lr := range sl.LogRecords().All() {
 				e.viewer.view(&e.ev, lr, res, now)
 				for _, gr := range e.groupers {
+					if e.ev.kind == incident.OneShot {
+						if n, ok := gr.oneShot(&e.ev, now); ok {
+							oneShots = append(oneShots, n)
+						}
+						continue
+					}
 					if gr.add(&e.ev, now) {
 						opened = true
 					}
@@ -275,8 +303,27 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		}
 	}
 	e.ev = eventView{}
+	var newGroups map[*target][]string
+	if e.ledger != nil {
+		for _, t := range e.targets {
+			if keys := t.grouper.takeOpened(); len(keys) > 0 {
+				if newGroups == nil {
+					newGroups = map[*target][]string{}
+				}
+				newGroups[t] = keys
+			}
+		}
+	}
 	e.mu.Unlock()
+	e.adoptPaged(ctx, newGroups)
 	e.recordSuppressed(ctx)
+	if len(oneShots) > 0 {
+		e.enqueue(ctx, oneShots)
+		if err := e.saveState(ctx, true); err != nil {
+			e.logger.Warn("Saving grouping state failed", zap.Error(err))
+		}
+		opened = true // wake run(), which retries a refused hand-over
+	}
 	if opened {
 		select {
 		case e.wake <- struct{}{}:
@@ -303,6 +350,31 @@ func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 		}
 		if c.unfired > 0 {
 			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.unfired, t.attrsUnfired)
+		}
+		if c.duplicate > 0 {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.duplicate, t.attrsDuplicate)
+		}
+	}
+}
+
+// adoptPaged looks the groups just opened up in the ledger: a group whose
+// incident another collector has paged is taken over as notified, so that
+// it never pages again but still sends the resolution.
+func (e *notifyExporter) adoptPaged(ctx context.Context, opened map[*target][]string) {
+	for t, keys := range opened {
+		for _, key := range keys {
+			entry, ok := e.ledger.paged(ctx, t.cfg.Name, strings.ReplaceAll(key, string(groupKeySep), "|"), e.now())
+			if !ok {
+				continue
+			}
+			e.mu.Lock()
+			adopted := t.grouper.adopt(key, entry.LastSent)
+			e.mu.Unlock()
+			if adopted {
+				e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+				e.logger.Info("Incident already paged by another collector; taking it over without paging",
+					zap.String("target", t.cfg.Name), zap.String("group", key))
+			}
 		}
 	}
 }
@@ -360,9 +432,24 @@ func (e *notifyExporter) flushDue(ctx context.Context) {
 	}
 	e.mu.Unlock()
 	e.recordSuppressed(ctx)
+	e.enqueue(ctx, due)
+	if err := e.saveState(ctx, true); err != nil {
+		e.logger.Warn("Saving grouping state failed", zap.Error(err))
+	}
+}
+
+// enqueue hands notifications to their targets' queues; what a queue
+// refuses goes to the backlog, offered again every backlogRetry.
+func (e *notifyExporter) enqueue(ctx context.Context, due []notification) {
 	var refused []notification
 	for _, n := range due {
 		t := e.byName[n.Target]
+		if e.ledger != nil && e.ledger.pagedElsewhere(ctx, n, e.now()) {
+			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+			e.logger.Info("Incident already paged by another collector; not paging again",
+				zap.String("target", n.Target), zap.String("group", n.GroupKey))
+			continue
+		}
 		if err := t.inner.ConsumeLogs(ctx, notificationLogs(n)); err != nil {
 			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
 			e.logger.Warn("Notification could not be queued; will offer it again",
@@ -381,9 +468,6 @@ func (e *notifyExporter) flushDue(ctx context.Context) {
 			e.backlog = slices.Clone(e.backlog[over:])
 		}
 		e.mu.Unlock()
-	}
-	if err := e.saveState(ctx, true); err != nil {
-		e.logger.Warn("Saving grouping state failed", zap.Error(err))
 	}
 }
 
@@ -453,6 +537,9 @@ func (e *notifyExporter) pushFunc(t *target) consumer.ConsumeLogsFunc {
 					err = e.deliver(ctx, t, n)
 					switch {
 					case err == nil:
+						if e.ledger != nil {
+							e.ledger.record(ctx, n, e.now())
+						}
 						if n.Status == statusResolved {
 							e.telemetry.NotifyNotificationsSent.Add(ctx, 1, t.attrsSentResolved)
 						} else {
@@ -490,6 +577,7 @@ func appendRecord(ld *plog.Logs) plog.LogRecord {
 
 // deliver renders and sends one notification.
 func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification) error {
+	upgradeQueued(&n)
 	title, text, err := t.templates.render(n)
 	if err != nil {
 		// A template that ran on the samples can still fail on odd data;
@@ -511,4 +599,21 @@ func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification)
 		return fmt.Errorf("target %q: not started", t.cfg.Name)
 	}
 	return deliverHTTP(ctx, t.client, t.cfg.Name, t.cfg.Endpoint, p, e.now())
+}
+
+// upgradeQueued fills the fields a notification queued by an older version
+// lacks, so its title is never empty.
+func upgradeQueued(n *notification) {
+	if n.Kind == "" {
+		n.Kind = kindIncident
+	}
+	if n.Priority == "" {
+		n.Priority = severityPriority(plog.SeverityNumber(n.SeverityNumber))
+	}
+	if n.Headline == "" {
+		n.Headline = strings.TrimSpace(n.EventName + " " + n.Subject)
+	}
+	if n.Narrative == "" {
+		n.Narrative = summary(n.Body)
+	}
 }

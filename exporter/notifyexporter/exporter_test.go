@@ -217,10 +217,15 @@ func TestPayloadGolden(t *testing.T) {
 		}
 	}
 	reqs := srv.all()
-	require.Len(t, reqs, 8)
+	require.Len(t, reqs, 4*len(samples))
 	for i, r := range reqs {
-		tgt := e.targets[i/2]
-		name := fmt.Sprintf("%s.%s.golden", tgt.cfg.Type, samples[i%2].Status)
+		tgt := e.targets[i/len(samples)]
+		sample := samples[i%len(samples)]
+		kind := sample.Status
+		if sample.Kind == kindOneShot {
+			kind = kindOneShot
+		}
+		name := fmt.Sprintf("%s.%s.golden", tgt.cfg.Type, kind)
 		path := filepath.Join("testdata", "payloads", name)
 		got := goldenRequest(r)
 		if *update {
@@ -252,12 +257,15 @@ func TestFileTargetWritesJSONL(t *testing.T) {
 	assert.EqualValues(t, 2, firing["count"])
 	assert.Equal(t, []any{"01A", "01B"}, firing["event_ids"])
 	assert.Equal(t, "http://localhost:8790/#/events/01B", firing["dashboard_url"])
-	assert.Equal(t, "[FIRING:2] mcp.circuit_breaker.opened filesystem (agent-runner)", firing["title"])
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened", firing["title"])
+	assert.Equal(t, "incident", firing["kind"])
+	assert.Equal(t, "high", firing["priority"])
 	assert.Equal(t, "2026-11-28T12:00:00Z", firing["first_seen"])
 	assert.Equal(t, "resolved", resolved["status"])
 	assert.EqualValues(t, 3, resolved["count"])
 	assert.Equal(t, "mcp.circuit_breaker.closed", resolved["event_name"])
-	assert.Equal(t, "[RESOLVED:3] mcp.circuit_breaker.closed filesystem (agent-runner)", resolved["title"])
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened (resolved after 1m0s)", resolved["title"])
+	assert.Contains(t, resolved["text"], "It was resolved at 2026-11-28 12:01:00 UTC when the circuit breaker closed, after 1m0s.")
 	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_sent", attribute.String("target", "inbox"), attribute.String("status", "firing")))
 	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_sent", attribute.String("status", "resolved")))
 	assert.Equal(t, int64(2), env.sum(t, "otelcol_notify_notifications_suppressed", attribute.String("reason", "grouped")))

@@ -33,6 +33,7 @@ func createDefaultConfig() component.Config {
 		GroupInterval:  5 * time.Minute,
 		RepeatInterval: 4 * time.Hour,
 		ResolveTimeout: time.Hour,
+		DedupeWindow:   time.Minute,
 		MaxEventIDs:    20,
 		DashboardURL:   "http://localhost:8790",
 	}

@@ -102,3 +102,20 @@ func FuzzDecodeState(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLedgerEntry: whatever another collector (or anyone with write
+// access to the state topic) put in the ledger, parsing never panics, and an
+// accepted entry has a send time.
+func FuzzParseLedgerEntry(f *testing.F) {
+	f.Add([]byte(`{"first_seen":"2026-11-28T12:00:00Z","last_sent":"2026-11-28T12:00:30Z"}`))
+	f.Add([]byte(`{"first_seen":"2026-11-28T12:00:00Z"}`))
+	f.Add([]byte(`{"last_sent":"yesterday"}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := parseLedgerEntry(b)
+		if err == nil && e.LastSent.IsZero() {
+			t.Fatalf("parseLedgerEntry(%q) accepted an entry without last_sent", b)
+		}
+	})
+}

@@ -1,7 +1,10 @@
 package notifyexporter
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +43,7 @@ type groupSettings struct {
 	groupInterval  time.Duration
 	repeatInterval time.Duration
 	resolveTimeout time.Duration
+	dedupeWindow   time.Duration
 	maxEventIDs    int
 	dashboardURL   string
 }
@@ -53,6 +57,7 @@ func newGroupSettings(cfg *Config) *groupSettings {
 		groupInterval:  cfg.GroupInterval,
 		repeatInterval: cfg.RepeatInterval,
 		resolveTimeout: cfg.ResolveTimeout,
+		dedupeWindow:   cfg.DedupeWindow,
 		maxEventIDs:    cfg.MaxEventIDs,
 		dashboardURL:   cfg.DashboardURL,
 	}
@@ -136,13 +141,17 @@ func groupValue(key string, lr plog.LogRecord, res pcommon.Resource, ik incident
 // group is the state of one group for one target. Exported fields are
 // persisted (see state.go).
 type group struct {
-	Key         string            `json:"key"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Family      string            `json:"family"`
-	Service     string            `json:"service"`
-	SubjectKey  string            `json:"subject_key,omitempty"`
-	Subject     string            `json:"subject,omitempty"`
-	Attributes  map[string]string `json:"attributes,omitempty"`
+	Key        string            `json:"key"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Family     string            `json:"family"`
+	Service    string            `json:"service"`
+	SubjectKey string            `json:"subject_key,omitempty"`
+	Subject    string            `json:"subject,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	// Facts are the sentence attributes (incident.FactsOf) of the latest
+	// firing event; Failures counts the firing events.
+	Facts       map[string]string `json:"facts,omitempty"`
+	Failures    int               `json:"failures,omitempty"`
 	OpenedAt    time.Time         `json:"opened_at"`
 	Firing      bool              `json:"firing"`
 	Members     map[string]bool   `json:"members,omitempty"`
@@ -164,6 +173,7 @@ type group struct {
 	MaxSeverity  plog.SeverityNumber `json:"max_severity"`
 	ResolvedName string              `json:"resolved_name,omitempty"`
 	ResolvedBody string              `json:"resolved_body,omitempty"`
+	ResolvedAt   time.Time           `json:"resolved_at,omitzero"`
 
 	Notified  bool      `json:"notified"`
 	LastSent  time.Time `json:"last_sent"`
@@ -179,7 +189,15 @@ func (g *group) isFiring(covers bool) bool {
 
 // suppressed counts notifications held back, by reason, since the last take.
 type suppressed struct {
-	grouped, repeat, unfired int64
+	grouped, repeat, unfired, duplicate int64
+}
+
+// oneShotSeen is what the dedupe window remembers of a one-shot message.
+type oneShotSeen struct {
+	// Last is when its last copy was delivered.
+	Last time.Time `json:"last"`
+	// Held counts the exact repeats held back since then.
+	Held int `json:"held,omitempty"`
 }
 
 // grouper is the grouping state of one target.
@@ -188,13 +206,164 @@ type grouper struct {
 	minSeverity plog.SeverityNumber
 	s           *groupSettings
 	groups      map[string]*group
-	suppressed  suppressed
+	// oneShots are the one-shot messages delivered within dedupe_window, by
+	// oneShotKey; pruned when it has doubled since the last prune.
+	oneShots   map[string]*oneShotSeen
+	nextPrune  int
+	suppressed suppressed
 	// dirty is set by every change worth persisting.
 	dirty bool
+	// opened are the keys of the groups opened since the last takeOpened,
+	// kept only when trackOpened (a ledger is configured).
+	opened      []string
+	trackOpened bool
+}
+
+// takeOpened returns and forgets the keys of the groups opened lately.
+func (gr *grouper) takeOpened() []string {
+	keys := gr.opened
+	gr.opened = nil
+	return keys
+}
+
+// adopt marks an open group as notified at lastSent without sending: another
+// collector paged for its incident. It reports whether the group was
+// adopted (it may have fired or closed meanwhile).
+func (gr *grouper) adopt(key string, lastSent time.Time) bool {
+	g := gr.groups[key]
+	if g == nil || g.Notified {
+		return false
+	}
+	g.Notified, g.LastSent, g.SentCount, g.HeldCount = true, lastSent, g.Count, g.Count
+	gr.dirty = true
+	return true
 }
 
 func newGrouper(target string, minSeverity plog.SeverityNumber, s *groupSettings) *grouper {
-	return &grouper{target: target, minSeverity: minSeverity, s: s, groups: map[string]*group{}}
+	return &grouper{target: target, minSeverity: minSeverity, s: s, groups: map[string]*group{}, oneShots: map[string]*oneShotSeen{}, nextPrune: minPrune}
+}
+
+const minPrune = 64
+
+// oneShot turns a one-shot event into its notification, at once: no
+// group_wait, no group, never a "resolved". An exact repeat within
+// dedupe_window of the copy delivered last is held back (and counted in the
+// next copy delivered).
+func (gr *grouper) oneShot(ev *eventView, now time.Time) (notification, bool) {
+	if ev.severity < gr.minSeverity {
+		return notification{}, false
+	}
+	key := oneShotKey(ev)
+	held := 0
+	if seen := gr.oneShots[key]; seen != nil {
+		if gr.s.dedupeWindow > 0 && now.Sub(seen.Last) < gr.s.dedupeWindow {
+			seen.Held++
+			gr.suppressed.duplicate++
+			gr.dirty = true
+			return notification{}, false
+		}
+		held = seen.Held
+	}
+	if gr.s.dedupeWindow > 0 {
+		if len(gr.oneShots) >= gr.nextPrune {
+			for k, seen := range gr.oneShots {
+				if now.Sub(seen.Last) >= gr.s.dedupeWindow {
+					delete(gr.oneShots, k)
+				}
+			}
+			gr.nextPrune = max(minPrune, 2*len(gr.oneShots))
+		}
+		gr.oneShots[key] = &oneShotSeen{Last: now}
+		gr.dirty = true
+	}
+	attrs := ev.lr.Attributes()
+	facts := incident.FactsOf(attrs)
+	st := incident.Story{
+		Kind: incident.OneShot, SubjectKey: ev.ik.SubjectKey, Subject: ev.ik.SubjectValue, Service: ev.ik.Service,
+		EventName: ev.lr.EventName(), Body: ev.lr.Body().AsString(), Facts: facts,
+		Events: 1, FirstSeen: ev.time, LastSeen: ev.time,
+	}
+	n := notification{
+		Version:        notificationVersion,
+		Target:         gr.target,
+		Kind:           kindOneShot,
+		Status:         statusFiring,
+		Priority:       oneShotPriority(facts[track.AttrNotificationPriority], ev.severity),
+		Headline:       incident.Sentence(st),
+		Narrative:      incident.Narrative(st),
+		GroupKey:       ev.ik.String(),
+		Family:         ev.ik.Family,
+		Service:        ev.ik.Service,
+		SubjectKey:     ev.ik.SubjectKey,
+		Subject:        ev.ik.SubjectValue,
+		EventName:      ev.lr.EventName(),
+		Severity:       track.SeverityLabel(ev.severity),
+		SeverityNumber: int32(ev.severity),
+		Body:           st.Body,
+		Count:          1 + held,
+		FirstSeen:      ev.time.UTC(),
+		LastSeen:       ev.time.UTC(),
+		EventIDs:       []string{},
+		Attributes:     attributeStrings(attrs),
+		Time:           now.UTC(),
+	}
+	if ev.id != "" {
+		n.EventIDs = append(n.EventIDs, ev.id)
+		if link := track.EventLink(gr.s.dashboardURL, ev.id); link != "" {
+			n.Links = []string{link}
+			n.DashboardURL = link
+		}
+	}
+	return n, true
+}
+
+// oneShotKey identifies exact repeats: same service, event name, title,
+// message and priority.
+func oneShotKey(ev *eventView) string {
+	h := sha256.New()
+	attrs := ev.lr.Attributes()
+	for _, part := range []string{
+		ev.ik.Service, ev.lr.EventName(), attrString(attrs, track.AttrNotificationTitle),
+		ev.lr.Body().AsString(), attrString(attrs, track.AttrNotificationPriority), strconv.Itoa(int(ev.severity)),
+	} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func attrString(m pcommon.Map, key string) string {
+	if v, ok := m.Get(key); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+// oneShotPriority is the priority a legacy notify() call was sent with
+// (critical is urgent), else the one of its severity.
+func oneShotPriority(word string, sev plog.SeverityNumber) string {
+	switch word {
+	case priorityLow, priorityNormal, priorityHigh, priorityUrgent:
+		return word
+	case "critical":
+		return priorityUrgent
+	}
+	return severityPriority(sev)
+}
+
+// severityPriority maps a severity onto the legacy priorities the way the
+// legacy decoder maps them back (low 9, normal 13, high 17, urgent 21).
+func severityPriority(sev plog.SeverityNumber) string {
+	switch {
+	case sev >= plog.SeverityNumberFatal:
+		return priorityUrgent
+	case sev >= plog.SeverityNumberError:
+		return priorityHigh
+	case sev >= plog.SeverityNumberWarn:
+		return priorityNormal
+	default:
+		return priorityLow
+	}
 }
 
 // add folds one event into its group. It reports whether a group was
@@ -233,6 +402,8 @@ func (gr *grouper) add(ev *eventView, now time.Time) (opened bool) {
 	switch ev.kind {
 	case incident.Firing:
 		g.EventName, g.Body = ev.lr.EventName(), ev.lr.Body().AsString()
+		g.Facts = incident.FactsOf(ev.lr.Attributes())
+		g.Failures++
 		g.MaxSeverity = max(g.MaxSeverity, ev.severity)
 		if gr.s.coversIncident {
 			g.Firing = true
@@ -244,6 +415,7 @@ func (gr *grouper) add(ev *eventView, now time.Time) (opened bool) {
 		}
 	case incident.Resolving:
 		g.ResolvedName, g.ResolvedBody = ev.lr.EventName(), ev.lr.Body().AsString()
+		g.ResolvedAt = ev.time
 		if gr.s.coversIncident {
 			g.Firing = false
 		} else if g.Members[ev.member] {
@@ -284,6 +456,9 @@ func (gr *grouper) open(ev *eventView, now time.Time) *group {
 		}
 	}
 	gr.groups[g.Key] = g
+	if gr.trackOpened {
+		gr.opened = append(gr.opened, g.Key)
+	}
 	return g
 }
 
@@ -357,10 +532,30 @@ func (gr *grouper) takeSuppressed() suppressed {
 }
 
 func (gr *grouper) notification(g *group, status string, repeat, expired bool, now time.Time) notification {
+	st := incident.Story{
+		Kind: incident.Firing, SubjectKey: g.SubjectKey, Subject: g.Subject, Service: g.Service,
+		EventName: g.EventName, Body: g.Body, Facts: g.Facts,
+		Events: int64(g.Count), Failures: int64(g.Failures), FirstSeen: g.FirstSeen, LastSeen: g.LastSeen,
+	}
+	if status == statusResolved {
+		st.Kind, st.Expired = incident.Resolving, expired
+		switch {
+		case expired:
+			st.ResolvedAt = g.LastSeen
+		case !g.ResolvedAt.IsZero():
+			st.ResolvedAt, st.ResolvedBy = g.ResolvedAt, g.ResolvedName
+		default:
+			st.ResolvedAt, st.ResolvedBy = g.LastSeen, g.ResolvedName
+		}
+	}
 	n := notification{
 		Version:        notificationVersion,
 		Target:         gr.target,
+		Kind:           kindIncident,
 		Status:         status,
+		Priority:       severityPriority(g.MaxSeverity),
+		Headline:       incident.Sentence(st),
+		Narrative:      incident.Narrative(st),
 		Repeat:         repeat,
 		Expired:        expired,
 		GroupKey:       strings.ReplaceAll(g.Key, string(groupKeySep), "|"),

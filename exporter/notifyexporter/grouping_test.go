@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -82,18 +83,28 @@ func newTestGrouping(cfg *Config, minSev ...plog.SeverityNumber) *testGrouping {
 	return tg
 }
 
-func (tg *testGrouping) consume(ld plog.Logs, now time.Time) {
+// consume feeds the groupers as consumeLogs does and returns the one-shot
+// notifications, which leave at once.
+func (tg *testGrouping) consume(ld plog.Logs, now time.Time) []notification {
 	var ev eventView
+	var out []notification
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				tg.v.view(&ev, lr, rl.Resource(), now)
 				for _, gr := range tg.groupers {
+					if ev.kind == incident.OneShot {
+						if n, ok := gr.oneShot(&ev, now); ok {
+							out = append(out, n)
+						}
+						continue
+					}
 					gr.add(&ev, now)
 				}
 			}
 		}
 	}
+	return out
 }
 
 func (tg *testGrouping) flush(now time.Time) []notification {
@@ -142,7 +153,7 @@ func TestStormBecomesOneNotificationPerSubject(t *testing.T) {
 	for _, n := range got {
 		assert.Equal(t, statusFiring, n.Status)
 		assert.Equal(t, want[n.Subject], n.Count, "count of %s", n.Subject)
-		assert.Equal(t, "mcp.circuit_breaker", n.Family)
+		assert.Equal(t, "mcp", n.Family)
 		assert.Equal(t, "agent-runner", n.Service)
 		assert.Len(t, n.EventIDs, 20, "event ids are capped")
 		assert.Len(t, n.Links, 20)

@@ -12,8 +12,10 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
+	"github.com/unitrack/unitrack/internal/legacy"
 )
 
 func TestLifecycle(t *testing.T) {
@@ -90,4 +92,38 @@ func TestStateDirectoryKeepsGroupsAcrossRestart(t *testing.T) {
 	b, err := os.ReadFile(files[0])
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"version":1,"targets":{"inbox":[]}}`, string(b))
+}
+
+// TestOneShotDedupeSurvivesRestart: a notify() call delivered just before a
+// restart is not delivered again when it is repeated just after it; a
+// different call, sent after the repeat, is the marker that the repeat was
+// processed.
+func TestOneShotDedupeSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	inbox := filepath.Join(dir, "inbox.jsonl")
+	newCfg := func() *Config {
+		cfg := fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: inbox})
+		cfg.StateDirectory = filepath.Join(dir, "state")
+		cfg.DedupeWindow = time.Hour
+		return cfg
+	}
+	ctx := context.Background()
+	call := decoded(t, legacy.Notification, `{"title":"Ollama is down","message":"Health check failed 3 times","priority":"high"}`)
+	marker := decoded(t, legacy.Notification, `{"title":"marker","message":"after the repeat","priority":"low"}`)
+
+	env := newTestEnv(t)
+	exp := env.start(t, newCfg(), componenttest.NewNopHost())
+	require.NoError(t, exp.ConsumeLogs(ctx, call))
+	waitLines(t, inbox, 1)
+	require.NoError(t, exp.Shutdown(ctx))
+
+	env = newTestEnv(t)
+	exp = env.start(t, newCfg(), componenttest.NewNopHost())
+	require.NoError(t, exp.ConsumeLogs(ctx, call))
+	require.NoError(t, exp.ConsumeLogs(ctx, marker))
+	lines := waitLines(t, inbox, 2)
+	require.NoError(t, exp.Shutdown(ctx))
+	require.Len(t, lines, 2, "the repeat after the restart is held back")
+	assert.Equal(t, "marker", decodeBody(t, lines[1])["title"])
+	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_suppressed", attribute.String("reason", "duplicate")))
 }

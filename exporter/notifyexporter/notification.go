@@ -7,6 +7,22 @@ import (
 	"time"
 )
 
+// Kinds of a notification: about an incident (firing, then resolved) or a
+// one-shot message (the legacy notify() call, never resolved).
+const (
+	kindIncident = "incident"
+	kindOneShot  = "one_shot"
+)
+
+// Priorities of a notification, the legacy notify() words: one-shots keep
+// the priority they were sent with, incidents take it from their severity.
+const (
+	priorityLow    = "low"
+	priorityNormal = "normal"
+	priorityHigh   = "high"
+	priorityUrgent = "urgent"
+)
+
 // Statuses of a notification.
 const (
 	statusFiring   = "firing"
@@ -23,8 +39,19 @@ const notificationVersion = "1"
 type notification struct {
 	Version string `json:"version"`
 	Target  string `json:"target"`
-	// Status is firing or resolved.
+	// Kind is incident or one_shot.
+	Kind string `json:"kind"`
+	// Status is firing or resolved; a one-shot is always firing.
 	Status string `json:"status"`
+	// Priority is low, normal, high or urgent: what each target's own
+	// priority field (Slack and Discord colour, ntfy priority) is set from.
+	Priority string `json:"priority"`
+	// Headline says in a sentence what happened (incident.Sentence); it is
+	// the default title.
+	Headline string `json:"headline"`
+	// Narrative is a short paragraph: what failed, since when, how often,
+	// what resolved it (incident.Narrative); it opens the default text.
+	Narrative string `json:"narrative"`
 	// Repeat is true for a reminder sent after repeat_interval.
 	Repeat bool `json:"repeat,omitempty"`
 	// Expired is true for a resolution by resolve_timeout (no recovery event).

@@ -9,13 +9,14 @@ import (
 	"text/template"
 	"time"
 	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // Default templates. Fields are those of templateData (see README).
 const (
-	defaultTitleTemplate = `[{{upper .Status}}{{if gt .Count 1}}:{{.Count}}{{end}}] {{.EventName}}{{with .Subject}} {{.}}{{end}}{{with .Service}} ({{.}}){{end}}`
-	defaultTextTemplate  = `{{.Summary}}
-{{if eq .Status "resolved"}}Resolved{{if .Expired}} (no event since {{time .LastSeen}}){{end}} after {{.Count}} event(s) since {{time .FirstSeen}}.{{else}}{{.Count}} event(s), first {{time .FirstSeen}}, last {{time .LastSeen}}{{if .Repeat}} (still firing){{end}}.{{end}}{{with .DashboardURL}}
+	defaultTitleTemplate = `{{.Headline}}{{if .Repeat}} (still firing){{end}}{{if and (eq .Kind "one_shot") (gt .Count 1)}} ({{.Count}}x){{end}}`
+	defaultTextTemplate  = `{{.Narrative}}{{with .DashboardURL}}
 {{.}}{{end}}`
 )
 
@@ -71,7 +72,8 @@ func compileTemplates(t *TargetConfig) (*targetTemplates, error) {
 func sampleNotifications() []notification {
 	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	n := notification{
-		Version: notificationVersion, Target: "sample", Status: statusFiring,
+		Version: notificationVersion, Target: "sample", Kind: kindIncident, Status: statusFiring, Priority: priorityHigh,
+		Headline: "MCP server filesystem: circuit breaker opened after 5 failures", Narrative: "MCP server filesystem: circuit breaker opened.",
 		GroupKey: "mcp.circuit_breaker|agent-runner|filesystem", GroupLabels: map[string]string{"family": "mcp.circuit_breaker"},
 		Family: "mcp.circuit_breaker", Service: "agent-runner", SubjectKey: "mcp.server.name", Subject: "filesystem",
 		EventName: "mcp.circuit_breaker.opened", Severity: "ERROR", SeverityNumber: 17, Body: "breaker opened",
@@ -82,7 +84,13 @@ func sampleNotifications() []notification {
 	r := n
 	r.Status, r.EventName, r.Body, r.Expired = statusResolved, "mcp.circuit_breaker.closed", "", true
 	r.EventIDs, r.Links, r.Attributes, r.GroupLabels = nil, nil, nil, nil
-	return []notification{n, r}
+	o := n
+	o.Kind, o.Priority, o.EventName, o.Family, o.SubjectKey, o.Subject = kindOneShot, priorityLow, "notification", "notification", "notification.title", "FYI"
+	o.GroupKey, o.GroupLabels, o.Severity, o.SeverityNumber, o.Body = "notification|agent-runner|notification.title=FYI", nil, "INFO", 9, "nightly run done"
+	o.Headline, o.Narrative, o.Count, o.LastSeen = "FYI", "FYI. nightly run done. Priority low, from agent-runner.", 1, t0
+	o.EventIDs, o.Links, o.DashboardURL = []string{"01C"}, []string{"http://localhost:8790/#/events/01C"}, "http://localhost:8790/#/events/01C"
+	o.Attributes = map[string]string{"notification.title": "FYI", "notification.priority": "low"}
+	return []notification{n, r, o}
 }
 
 func (tt *targetTemplates) render(n notification) (title, text string, err error) {
@@ -172,26 +180,50 @@ type discordAllowedMention struct {
 	Parse []string `json:"parse"`
 }
 
+// Colours of Slack attachments and Discord embeds, by priority.
 const (
+	colorUrgent   = 0x8B0000
 	colorFiring   = 0xD63232
 	colorWarning  = 0xE8A317
+	colorLow      = 0x439FE0
 	colorResolved = 0x2EB886
 )
 
 func colorOf(n notification) int {
-	switch {
-	case n.Status == statusResolved:
+	if n.Status == statusResolved {
 		return colorResolved
-	case n.SeverityNumber >= 17:
-		return colorFiring
-	default:
-		return colorWarning
 	}
+	switch priorityOf(n) {
+	case priorityUrgent:
+		return colorUrgent
+	case priorityHigh:
+		return colorFiring
+	case priorityNormal:
+		return colorWarning
+	default:
+		return colorLow
+	}
+}
+
+// priorityOf is the notification's priority (from its severity when a
+// queued notification carries none).
+func priorityOf(n notification) string {
+	switch n.Priority {
+	case priorityLow, priorityNormal, priorityHigh, priorityUrgent:
+		return n.Priority
+	}
+	return severityPriority(plog.SeverityNumber(n.SeverityNumber))
 }
 
 // slackEscaper escapes the three characters Slack's mrkdwn gives meaning to,
 // so an event body cannot inject <!channel> mentions or links.
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// discordEscaper escapes the brackets of Discord's masked links, so an
+// event text cannot show "[docs](https://evil.example)" as a trusted-looking
+// link; the text's own URLs (the dashboard link) stay clickable. Mentions
+// are off through allowed_mentions.
+var discordEscaper = strings.NewReplacer("[", `\[`, "]", `\]`)
 
 // buildPayload renders a notification into the request body of a target type.
 func buildPayload(targetType string, n notification, title, text string) (payload, error) {
@@ -211,13 +243,17 @@ func buildPayload(targetType string, n notification, title, text string) (payloa
 		}
 	case typeDiscord:
 		content := ""
-		if n.Status == statusFiring && n.SeverityNumber >= 21 {
+		switch {
+		case n.Status != statusFiring:
+		case n.Kind == kindOneShot && priorityOf(n) == priorityUrgent:
+			content = "URGENT"
+		case n.SeverityNumber >= 21:
 			content = "FATAL"
 		}
 		v = discordPayload{
 			Content: content,
 			Embeds: []discordEmbed{{
-				Title: truncate(title, 256), Description: truncate(text, 4096), URL: n.DashboardURL, Color: colorOf(n),
+				Title: truncate(title, 256), Description: truncate(discordEscaper.Replace(text), 4096), URL: n.DashboardURL, Color: colorOf(n),
 				Timestamp: n.LastSeen.UTC().Format(time.RFC3339), Footer: discordFooter{Text: truncate("unitrack notify · "+n.GroupKey, 2048)},
 			}},
 			AllowedMentions: discordAllowedMention{Parse: []string{}},
@@ -245,16 +281,21 @@ func buildPayload(targetType string, n notification, title, text string) (payloa
 	return p, nil
 }
 
+// ntfyPriority is ntfy's 1-5 scale: low 2, normal 3, high 4, urgent 5;
+// a resolution is 3 (it needs reading, not waking up for).
 func ntfyPriority(n notification) string {
-	switch {
-	case n.Status == statusResolved:
+	if n.Status == statusResolved {
 		return "3"
-	case n.SeverityNumber >= 21:
+	}
+	switch priorityOf(n) {
+	case priorityUrgent:
 		return "5"
-	case n.SeverityNumber >= 17:
+	case priorityHigh:
 		return "4"
-	default:
+	case priorityNormal:
 		return "3"
+	default:
+		return "2"
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/unitrack/unitrack/internal/storageclient"
 )
 
 // stateKey is the storage key of the grouping state.
@@ -23,6 +25,8 @@ const (
 type persistedState struct {
 	Version int                 `json:"version"`
 	Targets map[string][]*group `json:"targets"`
+	// OneShots are the dedupe windows of one-shot messages, per target.
+	OneShots map[string]map[string]*oneShotSeen `json:"one_shots,omitempty"`
 	// Backlog are notifications made but not yet accepted by a queue.
 	Backlog []notification `json:"backlog,omitempty"`
 }
@@ -69,17 +73,9 @@ func (*fileState) close(context.Context) error { return nil }
 func openStateStore(ctx context.Context, cfg *Config, host component.Host, id component.ID) (stateStore, error) {
 	switch {
 	case cfg.Storage != nil:
-		ext, ok := host.GetExtensions()[*cfg.Storage]
-		if !ok {
-			return nil, fmt.Errorf("storage: extension %q not found", cfg.Storage.String())
-		}
-		se, ok := ext.(storage.Extension)
-		if !ok {
-			return nil, fmt.Errorf("storage: extension %q is not a storage extension", cfg.Storage.String())
-		}
-		client, err := se.GetClient(ctx, component.KindExporter, id, "notify_state")
+		client, err := storageclient.Open(ctx, host, cfg.Storage, component.KindExporter, id, "notify_state")
 		if err != nil {
-			return nil, fmt.Errorf("storage: %w", err)
+			return nil, err
 		}
 		return &storageState{client: client}, nil
 	case cfg.StateDirectory != "":
@@ -101,6 +97,12 @@ func encodeState(groupers []*grouper, backlog []notification) ([]byte, error) {
 			gs = append(gs, g)
 		}
 		st.Targets[gr.target] = gs
+		if len(gr.oneShots) > 0 {
+			if st.OneShots == nil {
+				st.OneShots = make(map[string]map[string]*oneShotSeen, len(groupers))
+			}
+			st.OneShots[gr.target] = gr.oneShots
+		}
 	}
 	return json.Marshal(st)
 }
@@ -133,6 +135,11 @@ func decodeState(b []byte, groupers []*grouper) (int, []notification, error) {
 			g.IDs, g.IDHead = ids[max(0, len(ids)-gr.s.maxEventIDs):], 0
 			gr.groups[g.Key] = g
 			n++
+		}
+		for k, seen := range st.OneShots[gr.target] {
+			if seen != nil {
+				gr.oneShots[k] = seen
+			}
 		}
 	}
 	backlog := st.Backlog[:0]

@@ -1,6 +1,7 @@
 // Package incident is the incident model that notify and blog share: which
-// group an event belongs to (its family and subject), and whether it fires,
-// resolves, or only adds to an incident.
+// incident an event belongs to (its key: family, service and subject),
+// whether it fires, resolves, only adds to an incident or is a one-shot
+// message, and the plain sentence that says what happened.
 package incident
 
 import (
@@ -12,18 +13,6 @@ import (
 	"github.com/unitrack/unitrack/internal/track"
 )
 
-// SubjectKeys are the attributes that name what an event is about, in the
-// order they are looked for. The first one present is the event's subject.
-var SubjectKeys = []string{
-	track.AttrMCPServerName,
-	track.AttrHealthCheck,
-	track.AttrTaskName,
-	"anomaly.metric",
-	track.AttrDashboardAction,
-	track.AttrNotificationTitle,
-	track.AttrBlogTitle,
-}
-
 // Kind is what an event does to its incident.
 type Kind int
 
@@ -34,6 +23,9 @@ const (
 	Firing
 	// Resolving events close the incident of their group, if one fired.
 	Resolving
+	// OneShot events are messages of their own (the legacy notify() call):
+	// delivered once, never grouped into an incident, never resolved.
+	OneShot
 )
 
 func (k Kind) String() string {
@@ -42,6 +34,8 @@ func (k Kind) String() string {
 		return "firing"
 	case Resolving:
 		return "resolved"
+	case OneShot:
+		return "one_shot"
 	default:
 		return "other"
 	}
@@ -49,13 +43,18 @@ func (k Kind) String() string {
 
 // Key identifies an incident: events with equal keys are one incident.
 type Key struct {
-	// Family is the event name without its last dot-separated segment
+	// Family is the subject's domain (mcp, health, task, dashboard, ...) when
+	// the event has a subject, so that every event about one MCP server,
+	// whatever its name or format, is one incident; without a subject it is
+	// the event name without its last dot-separated segment
 	// (mcp.circuit_breaker.opened and .closed are both mcp.circuit_breaker),
-	// so that the recovery event lands in the group of the failure.
+	// so that a recovery event lands in the group of its failure.
 	Family string
 	// Service is the resource's service.name.
 	Service string
-	// SubjectKey and SubjectValue are the first of SubjectKeys present.
+	// SubjectKey is the canonical subject attribute (mcp.server.name, ...),
+	// also when the event named it through an alias (track_event metadata
+	// `server`); SubjectValue is its value.
 	SubjectKey   string
 	SubjectValue string
 }
@@ -76,16 +75,6 @@ func (k Key) String() string {
 	return b.String()
 }
 
-// Subject returns the event's subject attribute and its value as a string.
-func Subject(attrs pcommon.Map) (key, value string) {
-	for _, k := range SubjectKeys {
-		if v, ok := attrs.Get(k); ok {
-			return k, v.AsString()
-		}
-	}
-	return "", ""
-}
-
 // Family is the event name without its last dot-separated segment; a name
 // with no dot is its own family.
 func Family(eventName string) string {
@@ -97,25 +86,34 @@ func Family(eventName string) string {
 
 // KeyOf is the incident key of a record under its resource.
 func KeyOf(lr plog.LogRecord, resource pcommon.Resource) Key {
-	k := Key{Family: Family(lr.EventName())}
+	var k Key
 	if v, ok := resource.Attributes().Get(track.AttrServiceName); ok {
 		k.Service = v.AsString()
 	}
-	k.SubjectKey, k.SubjectValue = Subject(lr.Attributes())
+	if s, value, ok := subjectOf(lr.Attributes()); ok {
+		k.Family, k.SubjectKey, k.SubjectValue = s.domain, s.key, value
+		return k
+	}
+	k.Family = Family(lr.EventName())
 	return k
 }
 
-// Classify says whether a record fires, resolves or only joins an incident:
+// Classify says what a record does to its incident:
 //
+//   - notification (the legacy notify() call) is a one-shot message;
 //   - mcp.circuit_breaker.opened fires; mcp.circuit_breaker.closed resolves;
 //   - health.status_changed or health.check to unhealthy fires, to healthy
 //     resolves (degraded only joins);
 //   - task.failed fires when task.final is true (or absent) and only joins
 //     while retries remain; task.succeeded resolves;
+//   - anomaly.resolved resolves (anomaly.detected of the same anomaly.metric
+//     fires by its severity);
 //   - any other record of severity ERROR (17) or above fires.
 func Classify(lr plog.LogRecord) Kind {
 	attrs := lr.Attributes()
 	switch lr.EventName() {
+	case track.EventNotification:
+		return OneShot
 	case track.EventCBOpened:
 		return Firing
 	case track.EventCBClosed:
@@ -135,7 +133,7 @@ func Classify(lr plog.LogRecord) Kind {
 			return Other
 		}
 		return Firing
-	case track.EventTaskSucceeded:
+	case track.EventTaskSucceeded, track.EventAnomalyResolved:
 		return Resolving
 	}
 	if lr.SeverityNumber() >= plog.SeverityNumberError {

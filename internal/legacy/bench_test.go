@@ -2,6 +2,7 @@ package legacy
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
 	})
-	b.Run("encode_json_events", func(b *testing.B) {
+	b.Run("encode_track_event_lines", func(b *testing.B) {
 		b.ReportAllocs()
 		rl := logs.ResourceLogs().At(0)
 		lrs := rl.ScopeLogs().At(0).LogRecords()
@@ -74,5 +75,66 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
+	})
+}
+
+// BenchmarkEncodeJSONEvents writes 100 records as json_events lines: decoded
+// track_event records (the canonical shape), decoded json_events lines (written
+// back as sent), and, as the stock baseline doing the same work, encoding/json
+// marshalling the same json_events lines from map[string]any:
+//
+//	go test ./internal/legacy -run '^$' -bench BenchmarkEncodeJSONEvents -benchmem
+func BenchmarkEncodeJSONEvents(b *testing.B) {
+	var body bytes.Buffer
+	for i := range 100 {
+		fmt.Fprintf(&body, `{"ts": %d.%03d, "level": "ERROR", "event": "task_failed", "component": "background_tasks", "msg": "Task nightly_summary failed #%d", "data": {"task": "nightly_summary", "attempt": %d, "ratio": 0.5, "tags": ["a", "b"]}, "pid": 4121, "host": "box1"}`+"\n", 1764331200+i, i, i, i%5)
+	}
+	now := time.Now()
+	track, _, err := Decode(TrackEvent, benchBody(), now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines, _, err := Decode(JSONEvents, body.Bytes(), now)
+	if err != nil || lines.LogRecordCount() != 100 {
+		b.Fatal(err)
+	}
+	encode := func(b *testing.B, logs plog.Logs) {
+		b.ReportAllocs()
+		rl := logs.ResourceLogs().At(0)
+		lrs := rl.ScopeLogs().At(0).LogRecords()
+		var buf []byte
+		for b.Loop() {
+			buf = buf[:0]
+			for i := 0; i < lrs.Len(); i++ {
+				buf = AppendJSONEvent(buf, rl.Resource(), lrs.At(i))
+			}
+		}
+		b.SetBytes(int64(len(buf)))
+		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "lines/s")
+	}
+	b.Run("track_event", func(b *testing.B) { encode(b, track) })
+	b.Run("json_events_as_sent", func(b *testing.B) { encode(b, lines) })
+	b.Run("encoding_json_baseline", func(b *testing.B) {
+		var recs []map[string]any
+		for _, l := range bytes.Split(bytes.TrimSpace(body.Bytes()), []byte("\n")) {
+			var m map[string]any
+			if err := json.Unmarshal(l, &m); err != nil {
+				b.Fatal(err)
+			}
+			recs = append(recs, m)
+		}
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for b.Loop() {
+			buf.Reset()
+			for _, m := range recs {
+				if err := enc.Encode(m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.SetBytes(int64(buf.Len()))
+		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "lines/s")
 	})
 }

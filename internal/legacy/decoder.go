@@ -94,6 +94,7 @@ type event struct {
 	errs  []error
 	attrs []attr
 	flat  []flatObject
+	shape lineShape // json_events only: what re-spelling the line needs
 
 	service, host string
 	pid           int64
@@ -122,6 +123,7 @@ func (e *event) reset() {
 	e.name, e.body, e.sevNum, e.sevText = "", "", 0, ""
 	e.ts, e.hasTS, e.category, e.source, e.eventID = 0, false, "", "", ""
 	e.traceID, e.spanID = pcommon.TraceID{}, pcommon.SpanID{}
+	e.shape.reset()
 }
 
 func (e *event) fail(err error) { e.errs = append(e.errs, err) }
@@ -298,6 +300,9 @@ type decoder struct {
 	buf      []byte
 	removed  bool
 	strs     map[string]string // interned strings, kept while pooled
+	// respelled: setValue met a number that json.dumps would spell
+	// differently (json_events only).
+	respelled bool
 }
 
 type resKey struct {
@@ -358,9 +363,15 @@ func (d *decoder) event(idx int, v *fastjson.Value) {
 	e.reset()
 	slots := d.sp.slots
 	obj.Visit(func(k []byte, val *fastjson.Value) {
+		if d.sp.dataWins {
+			e.shape.keys = append(e.shape.keys, d.intern(k))
+		}
 		if slot, ok := slots[string(k)]; ok {
 			if val.Type() == fastjson.TypeNull {
 				e.known[slot] = nil
+				if d.sp.dataWins {
+					e.shape.raw(d.intern(k), "null")
+				}
 			} else {
 				e.known[slot] = val
 			}
@@ -460,7 +471,7 @@ func (d *decoder) emit(e *event) error {
 	for _, f := range e.flat {
 		n += f.obj.Len()
 	}
-	attrs.EnsureCapacity(n)
+	attrs.EnsureCapacity(n + 2)
 	attrs.PutStr(track.AttrSource, e.source)
 	attrs.PutStr(track.AttrCategory, e.category)
 	attrs.PutStr(track.AttrEventID, eventID)
@@ -481,6 +492,7 @@ func (d *decoder) emit(e *event) error {
 	}
 	for _, f := range e.flat {
 		var err error
+		d.respelled = false
 		f.obj.Visit(func(k []byte, v *fastjson.Value) {
 			if err != nil {
 				return
@@ -491,6 +503,9 @@ func (d *decoder) emit(e *event) error {
 				key = f.prefix + name
 			}
 			dst, exists := attrs.GetOrPutEmpty(key)
+			if d.sp.dataWins {
+				e.shape.dataKey(key, exists)
+			}
 			if exists {
 				return
 			}
@@ -501,23 +516,29 @@ func (d *decoder) emit(e *event) error {
 		if err != nil {
 			return d.drop(lrs, err)
 		}
+		if d.sp.dataWins {
+			e.shape.data(f.obj, d.respelled)
+		}
 	}
-	var top pcommon.Slice
 	for _, u := range e.unk {
 		key := d.intern(u.key)
 		dst, exists := attrs.GetOrPutEmpty(key)
 		if exists {
+			if d.sp.dataWins {
+				e.shape.topCollides(key, u.v, &d.buf)
+			}
 			continue
 		}
+		d.respelled = false
 		if err := d.setValue(dst, u.v); err != nil {
 			return d.drop(lrs, prefixField(err, key))
 		}
 		if d.sp.dataWins {
-			if top == (pcommon.Slice{}) {
-				top = attrs.PutEmptySlice(track.AttrLegacyTopLevel)
-			}
-			top.AppendEmpty().SetStr(key)
+			e.shape.top(key, u.v, d.respelled, &d.buf)
 		}
+	}
+	if d.sp.dataWins {
+		e.writeShape(attrs)
 	}
 	return nil
 }
@@ -553,6 +574,9 @@ func (d *decoder) setValue(dst pcommon.Value, v *fastjson.Value) error {
 			dst.SetInt(i)
 		} else {
 			dst.SetDouble(f)
+		}
+		if d.sp.dataWins && !d.respelled && !spelledAsPython(raw, i, f, isInt) {
+			d.respelled = true
 		}
 	case fastjson.TypeTrue:
 		dst.SetBool(true)

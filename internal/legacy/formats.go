@@ -170,6 +170,7 @@ func buildJSONEvent(e *event) {
 	default:
 		e.category = track.CategoryOf(e.name, "")
 	}
+	e.captureShape()
 }
 
 // ---- dashboard

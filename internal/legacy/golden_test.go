@@ -27,6 +27,7 @@ const generatedID = "<generated>"
 
 // TestGolden decodes testdata/<format>/<case>/input.json and compares with
 //   - expected.yaml: the records (missing: no records),
+//   - eventlog.jsonl: the records as AppendJSONEvent writes them once routed,
 //   - errors.txt:    the per-event errors, one a line (missing: none),
 //   - error.txt:     the body-level error (missing: none).
 //
@@ -53,12 +54,16 @@ func TestGolden(t *testing.T) {
 				if bodyErr != nil {
 					gotBodyErr = bodyErr.Error()
 				}
+				// Lines in the event log: routed as the eventlog exporter gets them.
+				gotLines := eventlogLines(t, asRouted(t, logs))
+				expLines := filepath.Join(dir, "eventlog.jsonl")
 				expYAML := filepath.Join(dir, "expected.yaml")
 				expErrs := filepath.Join(dir, "errors.txt")
 				expBodyErr := filepath.Join(dir, "error.txt")
 				if *update {
 					writeOrRemove(t, expErrs, strings.Join(gotErrs, "\n"))
 					writeOrRemove(t, expBodyErr, gotBodyErr)
+					writeOrRemove(t, expLines, gotLines)
 					if logs.LogRecordCount() > 0 {
 						require.NoError(t, golden.WriteLogsToFile(expYAML, logs))
 					} else {
@@ -68,6 +73,7 @@ func TestGolden(t *testing.T) {
 				}
 				assert.Equal(t, readOrEmpty(t, expErrs), strings.Join(gotErrs, "\n"), "event errors")
 				assert.Equal(t, readOrEmpty(t, expBodyErr), gotBodyErr, "body error")
+				assert.Equal(t, readOrEmpty(t, expLines), gotLines, "event log lines")
 				want := plog.NewLogs()
 				if _, err := os.Stat(expYAML); err == nil {
 					want, err = golden.ReadLogs(expYAML)

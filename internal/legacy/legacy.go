@@ -1,5 +1,5 @@
 // Package legacy translates the legacy JSON event formats of
-// /work/shared/legacy-formats.md into OTLP log records, and encodes any log
+// docs/legacy-formats.md into OTLP log records, and encodes any log
 // record back as one legacy json_events line. It is pure: bytes in, plog out.
 package legacy
 
@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -182,6 +183,10 @@ func Decode(f Format, body []byte, observed time.Time) (plog.Logs, []EventError,
 // quote the unparsed tail of the input.
 func shortErr(err error) string {
 	s := err.Error()
+	// fastjson wraps its depth error once per level: say it once.
+	if strings.Contains(s, "too big depth") {
+		return fmt.Sprintf("nested deeper than %d levels", fastjson.MaxDepth)
+	}
 	if len(s) > 200 {
 		s = s[:200] + "..."
 	}

@@ -33,7 +33,7 @@ func ChromiumPath(t testing.TB) string {
 
 // Browser starts a headless chromium with the flags this machine's closed
 // network needs and a fresh profile; it is stopped at test cleanup.
-func Browser(t testing.TB) context.Context {
+func Browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(ChromiumPath(t)),
@@ -49,6 +49,7 @@ func Browser(t testing.TB) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1400, 1000),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)

@@ -18,12 +18,21 @@ const (
 	// AttrRoutes is the sorted, de-duplicated list of sinks the route processor
 	// chose for the record; sink pipelines select on it.
 	AttrRoutes = "track.routes"
-	// AttrLegacyTopLevel is set only on json_events records whose line had
-	// top-level fields outside the contract; it lists their names so that the
-	// json_events encoder writes them back at the top level instead of inside
-	// data, which keeps a decoded and re-encoded line identical. The encoder
-	// never writes this attribute itself.
-	AttrLegacyTopLevel = "track.legacy.top_level"
+	// AttrLegacyKeys is set only on records decoded from a json_events line
+	// whose top-level keys are not the legacy writer's usual ts, level, event,
+	// [component], msg, data, [pid], [host]: it lists them in the line's order
+	// (unknown fields included) so that the json_events encoder writes the
+	// line back with the same keys in the same order.
+	AttrLegacyKeys = "track.legacy.keys"
+	// AttrLegacyRaw is set only on records decoded from a json_events line
+	// with top-level values the record cannot spell again (a ts of 1764331200
+	// or in milliseconds, a null, a pid sent as a string, a data object with
+	// track.* keys or numbers such as 1E5 or beyond int64): a map from the
+	// key to the value's JSON text as sent, which the encoder writes instead.
+	AttrLegacyRaw = "track.legacy.raw"
+	// AttrLegacyPrefix starts every track.legacy.* key: bookkeeping of the
+	// json_events encoder, never written into a line's data.
+	AttrLegacyPrefix = "track.legacy."
 )
 
 // SourceOTLP is the AttrSource value given to records that arrived over OTLP
@@ -72,6 +81,9 @@ const (
 	EventTaskFailed          = "task.failed"
 	EventTaskSucceeded       = "task.succeeded"
 	EventAnomalyDetected     = "anomaly.detected"
-	EventBlogPost            = "blog.post"
-	EventNotification        = "notification"
+	// EventAnomalyResolved ends the episode an anomaly.detected opened (the
+	// anomaly connector sends it when an error-rate spike or a silence ends).
+	EventAnomalyResolved = "anomaly.resolved"
+	EventBlogPost        = "blog.post"
+	EventNotification    = "notification"
 )

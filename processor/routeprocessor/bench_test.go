@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/internal/routing"
 	"github.com/unitrack/unitrack/internal/track"
 	"github.com/unitrack/unitrack/processor/routeprocessor/internal/metadata"
 )
@@ -35,60 +36,65 @@ func benchBatch() plog.Logs {
 // same walk, normalisation, annotation and counting as tableProcessor: what
 // is left of the difference is the cost of OTTL.
 type floorProcessor struct {
-	t                                                *table
+	t                                                *routing.Table
 	dashboard, eventlog, observability, notify, blog int
 }
 
-func newFloor(t *table) *floorProcessor {
+func newFloor(t *routing.Table) *floorProcessor {
 	idx := map[string]int{}
-	for i, s := range t.sinkNames {
+	for i, s := range t.SinkNames {
 		idx[s] = i
 	}
 	return &floorProcessor{t: t, dashboard: idx["dashboard"], eventlog: idx["eventlog"],
 		observability: idx["observability"], notify: idx["notify"], blog: idx["blog"]}
 }
 
-func (f *floorProcessor) decide(lr plog.LogRecord, out sinkSet) {
-	out.clear()
-	out.add(f.dashboard)
-	out.add(f.eventlog)
-	out.add(f.observability)
+func (f *floorProcessor) decide(lr plog.LogRecord, out routing.SinkSet) {
+	out.Clear()
+	out.Add(f.dashboard)
+	out.Add(f.eventlog)
+	out.Add(f.observability)
 	sev := lr.SeverityNumber()
 	if sev >= plog.SeverityNumberFatal {
-		out.add(f.notify)
-		out.add(f.blog)
+		out.Add(f.notify)
+		out.Add(f.blog)
 	}
 	if sev >= plog.SeverityNumberError {
-		out.add(f.notify)
+		out.Add(f.notify)
+		if lr.EventName() != track.EventNotification {
+			out.Add(f.blog)
+		}
 	}
 	attrs := lr.Attributes()
 	switch lr.EventName() {
 	case track.EventCBOpened, track.EventCBClosed:
-		out.add(f.notify)
-		out.add(f.blog)
+		out.Add(f.notify)
+		out.Add(f.blog)
 	case track.EventHealthStatusChanged:
-		out.add(f.blog)
+		out.Add(f.blog)
 		if v, ok := attrs.Get(track.AttrHealthStatus); ok && v.Type() == pcommon.ValueTypeStr &&
 			(v.Str() == "unhealthy" || v.Str() == "healthy") {
-			out.add(f.notify)
+			out.Add(f.notify)
 		}
 	case track.EventTaskFailed:
 		if v, ok := attrs.Get(track.AttrTaskFinal); !ok || v.Type() != pcommon.ValueTypeBool || v.Bool() {
-			out.add(f.notify)
-			out.add(f.blog)
+			out.Add(f.notify)
+			out.Add(f.blog)
 		}
 	case track.EventTaskSucceeded:
-		out.add(f.notify)
-		out.add(f.blog)
+		out.Add(f.notify)
+		out.Add(f.blog)
 	case track.EventAnomalyDetected, track.EventBlogPost:
-		out.add(f.blog)
+		out.Add(f.blog)
+	case track.EventNotification:
+		out.Add(f.notify)
 	}
 }
 
 func (f *floorProcessor) processLogs(ld plog.Logs) {
 	now := time.Now()
-	out := newSinkSet(len(f.t.sinkNames))
-	perSink := make([]int64, len(f.t.sinkNames))
+	out := f.t.NewSinkSet()
+	perSink := make([]int64, len(f.t.SinkNames))
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -99,9 +105,9 @@ func (f *floorProcessor) processLogs(ld plog.Logs) {
 				lr := lrs.At(k)
 				track.Normalize(lr, scopeName, now)
 				f.decide(lr, out)
-				f.t.annotate(lr.Attributes(), out)
+				f.t.Annotate(lr.Attributes(), out)
 				for s := range perSink {
-					if out.has(s) {
+					if out.Has(s) {
 						perSink[s]++
 					}
 				}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"go.opentelemetry.io/collector/component"
+
+	"github.com/unitrack/unitrack/internal/routing"
 )
 
 // Config is the configuration of one route processor instance. An instance is
@@ -60,25 +62,8 @@ func (r *RouteConfig) conditionTexts() []string {
 	return r.Conditions
 }
 
-// label names a route in messages: its index, name and sinks, so that an
-// error points at one row of the table whether or not it is named.
-func (r *RouteConfig) label(i int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "routes[%d]", i)
-	if r.Name != "" {
-		fmt.Fprintf(&b, " %q", r.Name)
-	}
-	fmt.Fprintf(&b, " (sinks [%s])", strings.Join(r.Sinks, ", "))
-	return b.String()
-}
-
-// metricName is how the route is named in the condition-errors metric.
-func (r *RouteConfig) metricName(i int) string {
-	if r.Name != "" {
-		return r.Name
-	}
-	return fmt.Sprintf("routes[%d]", i)
-}
+// label names a route in messages (see routing.Label).
+func (r *RouteConfig) label(i int) string { return routing.Label(i, r.Name, r.Sinks) }
 
 // Validate checks the table without side effects. In table mode it also parses
 // every condition (parsing is pure), so `otelcol validate` catches bad OTTL;
@@ -127,7 +112,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("error_mode: %q is not one of propagate, ignore, silent", cfg.ErrorMode))
 	}
 	if len(errs) == 0 {
-		if _, err := compileRoutes(cfg.Routes, nopTelemetry()); err != nil {
+		if _, err := newTable(cfg, nopTelemetry()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -160,7 +145,7 @@ func (cfg *Config) allSinks() []string {
 		all = append(all, r.Sinks...)
 	}
 	all = append(all, cfg.DefaultSinks...)
-	return sortedUnique(all)
+	return routing.SortedUnique(all)
 }
 
 func checkSinkNames(where string, sinks []string) []error {

@@ -6,14 +6,15 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
 // The events below are shaped as receiver/trackreceiver decodes the legacy
-// formats (../../shared legacy-formats.md), plus OTLP-native records that
+// formats (docs/legacy-formats.md), plus OTLP-native records that
 // carry none of the track.* attributes.
 
-const legacyScope = "github.com/unitrack/unitrack/receiver/trackreceiver"
+const legacyScope = legacy.ScopeName
 
 var eventTime = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
@@ -220,7 +221,6 @@ var goldenInputs = map[string]func() plog.Logs{
 			breakerEvent(8, "half_open"),
 			taskEvent(9, "started", 1, 3),
 			taskEvent(10, "retrying", 2, 3),
-			notificationEvent(11, "normal", 13, "Disk at 80%"),
 			otlpEvent("checkout", "checkout.cart", "cart.updated", plog.SeverityNumberInfo, "cart updated"),
 		)
 	},
@@ -235,7 +235,8 @@ var goldenInputs = map[string]func() plog.Logs{
 		)
 	},
 	// notify gets errors, breaker open/close, health to unhealthy/healthy,
-	// final task failures and task recoveries; nothing else.
+	// final task failures, task recoveries and every legacy notify() call
+	// whatever its priority; nothing else.
 	"promise_notify": func() plog.Logs {
 		return buildLogs(
 			dashboardEvent(1, "error", 17, "Failed to fetch"),
@@ -254,10 +255,12 @@ var goldenInputs = map[string]func() plog.Logs{
 			taskEvent(13, "started", 1, 3),
 			notificationEvent(14, "high", 17, "Ollama is down"),
 			notificationEvent(15, "low", 9, "FYI"),
+			notificationEvent(16, "normal", 13, "Disk at 80%"),
 		)
 	},
 	// blog gets anomalies, posts, breaker open/close, every health status
-	// change, final task failures, task recoveries and everything critical.
+	// change, final task failures, task recoveries, every error but a
+	// notify() call, and everything critical.
 	"promise_blog": func() plog.Logs {
 		return buildLogs(
 			blogEvent(1, true),

@@ -60,7 +60,7 @@ func createLogs(ctx context.Context, set processor.Settings, cfg component.Confi
 		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		processorhelper.WithStart(func(context.Context, component.Host) error {
 			set.Logger.Info("Route processor evaluating the routing table",
-				zap.Int("routes", len(t.routes)), zap.Strings("sinks", t.sinkNames),
+				zap.Int("routes", t.Len()), zap.Strings("sinks", t.SinkNames),
 				zap.String("error_mode", string(c.ErrorMode)))
 			return nil
 		}),

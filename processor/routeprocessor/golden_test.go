@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/unitrack/unitrack/internal/routing"
 	"github.com/unitrack/unitrack/internal/track"
 	"github.com/unitrack/unitrack/processor/routeprocessor/internal/metadata"
 )
@@ -171,7 +172,7 @@ func sinksToCheck(t *testing.T, cfg *Config, dir string) []string {
 		}
 		sinks = append(sinks, strings.TrimSuffix(n, ".yaml"))
 	}
-	return sortedUnique(sinks)
+	return routing.SortedUnique(sinks)
 }
 
 func assertNoSinkFiles(t *testing.T, dir string) {

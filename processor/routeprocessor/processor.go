@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/internal/routing"
 	"github.com/unitrack/unitrack/internal/track"
 	"github.com/unitrack/unitrack/processor/routeprocessor/internal/metadata"
 )
@@ -23,7 +24,7 @@ import (
 type tableProcessor struct {
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
-	table     *table
+	table     *routing.Table
 	errorMode ottl.ErrorMode
 	now       func() time.Time
 
@@ -33,7 +34,7 @@ type tableProcessor struct {
 	routeAttrs []metric.AddOption
 }
 
-func newTableProcessor(cfg *Config, logger *zap.Logger, tb *metadata.TelemetryBuilder, t *table) *tableProcessor {
+func newTableProcessor(cfg *Config, logger *zap.Logger, tb *metadata.TelemetryBuilder, t *routing.Table) *tableProcessor {
 	p := &tableProcessor{
 		logger:    logger,
 		telemetry: tb,
@@ -41,21 +42,21 @@ func newTableProcessor(cfg *Config, logger *zap.Logger, tb *metadata.TelemetryBu
 		errorMode: cfg.ErrorMode,
 		now:       time.Now,
 	}
-	for _, s := range t.sinkNames {
+	for _, s := range t.SinkNames {
 		p.sinkAttrs = append(p.sinkAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("sink", s))))
 	}
-	for _, r := range t.routes {
-		p.routeAttrs = append(p.routeAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("route", r.name))))
+	for i := 0; i < t.Len(); i++ {
+		p.routeAttrs = append(p.routeAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("route", t.RouteName(i)))))
 	}
 	return p
 }
 
 func (p *tableProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	now := p.now()
-	out := newSinkSet(len(p.table.sinkNames))
-	perSink := make([]int64, len(p.table.sinkNames))
+	out := p.table.NewSinkSet()
+	perSink := make([]int64, len(p.table.SinkNames))
 	var unmatched int64
-	var res routeResult
+	var res routing.Result
 	var routeErr error
 
 	rls := ld.ResourceLogs()
@@ -70,19 +71,19 @@ func (p *tableProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 				lr := lrs.At(k)
 				track.Normalize(lr, scopeName, now)
 				tCtx := ottllog.NewTransformContext(rl, sl, lr)
-				err := p.table.route(ctx, tCtx, p.errorMode, out, &res)
+				err := p.table.Route(ctx, tCtx, p.errorMode, out, &res)
 				tCtx.Close()
 				p.reportFailures(ctx, &res)
 				if err != nil {
 					routeErr = err
 					break
 				}
-				if res.unmatched {
+				if res.Unmatched {
 					unmatched++
 				}
-				p.table.annotate(lr.Attributes(), out)
+				p.table.Annotate(lr.Attributes(), out)
 				for s := range perSink {
-					if out.has(s) {
+					if out.Has(s) {
 						perSink[s]++
 					}
 				}
@@ -106,14 +107,14 @@ func (p *tableProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 	return ld, nil
 }
 
-func (p *tableProcessor) reportFailures(ctx context.Context, res *routeResult) {
-	for _, f := range res.failures {
-		p.telemetry.ProcessorRouteConditionErrors.Add(ctx, 1, p.routeAttrs[f.route])
+func (p *tableProcessor) reportFailures(ctx context.Context, res *routing.Result) {
+	for _, f := range res.Failures {
+		p.telemetry.ProcessorRouteConditionErrors.Add(ctx, 1, p.routeAttrs[f.Route])
 		switch p.errorMode {
 		case ottl.IgnoreError:
-			p.logger.Warn("Route condition failed; the route counts as not matching", zap.Error(f.err))
+			p.logger.Warn("Route condition failed; the route counts as not matching", zap.Error(f.Err))
 		case ottl.PropagateError:
-			p.logger.Warn("Route condition failed; refusing the batch", zap.Error(f.err))
+			p.logger.Warn("Route condition failed; refusing the batch", zap.Error(f.Err))
 		}
 	}
 }

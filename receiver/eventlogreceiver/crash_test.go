@@ -146,7 +146,7 @@ func TestCrashRecoveryOnBuiltBinary(t *testing.T) {
 	require.Zero(t, torn, "output lines that are not one JSON object")
 }
 
-// readDelivered counts the track.event_id of every line in the exporter's
+// readDelivered counts the event id of every line in the exporter's
 // files (events.jsonl and its rotated backups). A last line without its
 // newline is a write still in progress (a reader can see part of a write(2)),
 // so it is left for the next read; a torn line is one that is not JSON but
@@ -163,13 +163,18 @@ func readDelivered(t testing.TB, dir string) (counts map[string]int, torn int) {
 		sc := bufio.NewScanner(bytes.NewReader(raw))
 		for sc.Scan() {
 			var m struct {
-				Data map[string]any `json:"data"`
+				EventID string         `json:"event_id"`
+				Data    map[string]any `json:"data"`
 			}
 			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 				torn++
 				continue
 			}
-			id, _ := m.Data["track.event_id"].(string)
+			// A json_events line keeps its own event_id at the top level.
+			id := m.EventID
+			if id == "" {
+				id, _ = m.Data["track.event_id"].(string)
+			}
 			counts[id]++
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/internal/storageclient"
 	"github.com/unitrack/unitrack/receiver/eventlogreceiver/internal/metadata"
 )
 
@@ -66,6 +68,7 @@ func newEventlogReceiver(set receiver.Settings, cfg *Config, next consumer.Logs)
 	// The path is always resolved so that a malformed line can be logged with
 	// its file; it only goes on records when include_file_path asks for it.
 	fc.IncludeFilePath = true
+	fc.Exclude = cleanGlobs(fc.Exclude)
 	r.manager, err = fc.Build(set.TelemetrySettings, r.emit)
 	if err != nil {
 		tb.Shutdown()
@@ -75,7 +78,7 @@ func newEventlogReceiver(set receiver.Settings, cfg *Config, next consumer.Logs)
 }
 
 func (r *eventlogReceiver) Start(ctx context.Context, host component.Host) error {
-	client, err := storageClient(ctx, host, r.cfg.Storage, r.set.ID)
+	client, err := storageclient.Open(ctx, host, r.cfg.Storage, component.KindReceiver, r.set.ID, "")
 	if err != nil {
 		return err
 	}
@@ -168,6 +171,17 @@ func (r *eventlogReceiver) deliver(ctx context.Context, logs plog.Logs, n int) e
 	}
 }
 
+// cleanGlobs cleans exclude patterns as fileconsumer's glob cleans the paths
+// it finds ("./var/x.gz" is found as "var/x.gz"), so that an exclude written
+// like its include ("./var/*.gz") matches.
+func cleanGlobs(globs []string) []string {
+	out := make([]string, len(globs))
+	for i, g := range globs {
+		out[i] = filepath.Clean(g)
+	}
+	return out
+}
+
 // recordAttrs is the subset of fileconsumer's file attributes the user asked
 // to have on every record.
 func (r *eventlogReceiver) recordAttrs(fileAttrs map[string]any) map[string]any {
@@ -187,25 +201,4 @@ func (r *eventlogReceiver) recordAttrs(fileAttrs map[string]any) map[string]any 
 		return nil
 	}
 	return out
-}
-
-// storageClient returns the storage extension's client for this receiver, nil
-// when no storage is configured (as contrib's stanza adapter does).
-func storageClient(ctx context.Context, host component.Host, id *component.ID, self component.ID) (storage.Client, error) {
-	if id == nil {
-		return nil, nil
-	}
-	ext, ok := host.GetExtensions()[*id]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found", id)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", id)
-	}
-	client, err := se.GetClient(ctx, component.KindReceiver, self, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: client from %q: %w", id, err)
-	}
-	return client, nil
 }

@@ -3,11 +3,15 @@ package trackreceiver // import "github.com/unitrack/unitrack/receiver/trackrece
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+
+	"github.com/unitrack/unitrack/internal/httpguard"
+	"github.com/unitrack/unitrack/internal/legacy"
 )
 
 // Config is the track receiver's configuration.
@@ -19,6 +23,20 @@ type Config struct {
 	// PathPrefix is put in front of every legacy path ("/track" serves
 	// /track/v1/track). Empty serves the paths exactly as in the contract.
 	PathPrefix string `mapstructure:"path_prefix"`
+
+	// AllowedHosts are more names than localhost, loopback addresses and the
+	// endpoint's host that the Host header may carry (DNS-rebinding guard):
+	// "name", "*.domain" or "*" (no check). See internal/httpguard.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
+
+	// Formats limits the served paths to these legacy formats (track.source
+	// values: track_event, dashboard, ...); empty serves all eight.
+	Formats []string `mapstructure:"formats"`
+
+	// RequireOrigin refuses requests without an allowed Origin (403): for a
+	// listener that serves only web pages (the browser tracker), authorised
+	// by the page's origin instead of a token the page cannot keep secret.
+	RequireOrigin bool `mapstructure:"require_origin"`
 
 	// RetryAfter is the Retry-After sent with a 503 when the pipeline refuses
 	// data (rounded up to whole seconds).
@@ -42,6 +60,21 @@ func (cfg *Config) Validate() error {
 		case strings.ContainsAny(p, "?#% \t"):
 			errs = append(errs, fmt.Errorf("path_prefix: %q must be a plain path (no ?, #, %%, spaces)", p))
 		}
+	}
+	if err := httpguard.ValidateHosts("allowed_hosts", cfg.AllowedHosts); err != nil {
+		errs = append(errs, err)
+	}
+	known := make([]string, 0, len(legacy.Formats))
+	for _, fi := range legacy.Formats {
+		known = append(known, string(fi.Format))
+	}
+	for i, f := range cfg.Formats {
+		if !slices.Contains(known, f) {
+			errs = append(errs, fmt.Errorf("formats[%d]: expected one of %s, got %q", i, strings.Join(known, ", "), f))
+		}
+	}
+	if cfg.RequireOrigin && (!cfg.CORS.HasValue() || len(cfg.CORS.Get().AllowedOrigins) == 0) {
+		errs = append(errs, errors.New("require_origin: needs cors.allowed_origins (the pages allowed to send)"))
 	}
 	if cfg.RetryAfter < 0 {
 		errs = append(errs, fmt.Errorf("retry_after: must not be negative, got %s", cfg.RetryAfter))

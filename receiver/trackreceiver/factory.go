@@ -16,6 +16,11 @@ const (
 	defaultEndpoint           = "localhost:4320"
 	defaultMaxRequestBodySize = 5 << 20 // 5 MiB
 	defaultRetryAfter         = 5 * time.Second
+	// A client that has not sent its headers within this is a slowloris,
+	// not a legacy sender (confighttp's default is a minute).
+	defaultReadHeaderTimeout = 10 * time.Second
+	// Bounds a body that trickles in; 5 MiB take well under a second.
+	defaultReadTimeout = time.Minute
 )
 
 // NewFactory returns the factory of the track receiver.
@@ -31,6 +36,8 @@ func createDefaultConfig() component.Config {
 	srv := confighttp.NewDefaultServerConfig()
 	srv.NetAddr.Endpoint = defaultEndpoint
 	srv.MaxRequestBodySize = defaultMaxRequestBodySize
+	srv.ReadHeaderTimeout = defaultReadHeaderTimeout
+	srv.ReadTimeout = defaultReadTimeout
 	return &Config{
 		ServerConfig: srv,
 		RetryAfter:   defaultRetryAfter,

@@ -9,6 +9,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/internal/httpguard"
 	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/receiver/trackreceiver/internal/metadata"
 )
@@ -75,6 +77,9 @@ func newTrackReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*
 	}
 	paths := make([]string, 0, len(legacy.Formats))
 	for _, fi := range legacy.Formats {
+		if len(cfg.Formats) > 0 && !slices.Contains(cfg.Formats, string(fi.Format)) {
+			continue
+		}
 		p := cfg.PathPrefix + fi.Path
 		r.routes[p] = route{
 			format:  fi.Format,
@@ -97,6 +102,7 @@ func (r *trackReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("track receiver: listen on %s: %w", r.cfg.NetAddr.Endpoint, err)
 	}
+	srv.Handler = r.guard().Wrap(srv.Handler, writeGuardError)
 	r.server = srv
 	r.addr = ln.Addr().String()
 	r.set.Logger.Info("Track receiver listening for legacy events",
@@ -111,6 +117,21 @@ func (r *trackReceiver) Start(ctx context.Context, host component.Host) error {
 		}
 	}()
 	return nil
+}
+
+// guard refuses foreign Hosts and Origins before confighttp's layers (and
+// so before the body) see the request.
+func (r *trackReceiver) guard() *httpguard.Guard {
+	var origins []string
+	if c := r.cfg.CORS.Get(); c != nil {
+		origins = c.AllowedOrigins
+	}
+	return httpguard.New(httpguard.Options{
+		Endpoint:       r.cfg.NetAddr.Endpoint,
+		AllowedHosts:   r.cfg.AllowedHosts,
+		AllowedOrigins: origins,
+		RequireOrigin:  r.cfg.RequireOrigin,
+	})
 }
 
 func (r *trackReceiver) Shutdown(ctx context.Context) error {
@@ -284,6 +305,13 @@ func writeJSON(w http.ResponseWriter, status int, resp *response) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// writeGuardError answers a refused Host or Origin; the unread body makes
+// the connection unusable for a next request.
+func writeGuardError(w http.ResponseWriter, _ *http.Request, status int, msg string) {
+	w.Header().Set("Connection", "close")
+	writeError(w, status, msg)
 }
 
 // writeHandlerError answers the failures confighttp detects before the

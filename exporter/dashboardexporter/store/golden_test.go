@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/internal/legacy"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/roundtrip/input.yaml from roundTripInput")
@@ -25,7 +27,7 @@ func roundTripInput() plog.Logs {
 	rl.Resource().Attributes().PutStr("host.name", "box1")
 	rl.Resource().Attributes().PutInt("process.pid", 4121)
 	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName("github.com/unitrack/unitrack/receiver/trackreceiver")
+	sl.Scope().SetName(legacy.ScopeName)
 	sl.Scope().SetVersion("0.1.0")
 	lr := sl.LogRecords().AppendEmpty()
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(base))

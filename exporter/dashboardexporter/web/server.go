@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+	"github.com/unitrack/unitrack/internal/httpguard"
 )
 
 //go:embed assets
@@ -52,6 +53,7 @@ type Server struct {
 	hub     *hub
 	tracker []byte
 	static  fs.FS
+	csrf    *httpguard.CSRF
 }
 
 // csp allows only the dashboard's own scripts, styles and API.
@@ -77,6 +79,7 @@ func New(opts Options) *Server {
 		hub:     newHub(),
 		tracker: renderTracker(opts.TrackerEndpoint, opts.TrackerMaxPerMinute),
 		static:  static,
+		csrf:    httpguard.NewCSRF(),
 	}
 }
 
@@ -105,6 +108,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/stream", s.serveStream)
 	mux.HandleFunc("GET /api/sinks", s.serveSinks)
 	mux.HandleFunc("GET /blog/{name}", s.serveBlogPost)
+	mux.HandleFunc("GET /api/csrf", s.serveCSRF)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -113,7 +117,20 @@ func (s *Server) Handler() http.Handler {
 		}
 		writeError(w, http.StatusNotFound, "no such page: %s", r.URL.Path)
 	})
-	return securityHeaders(mux)
+	return securityHeaders(s.csrf.Protect(mux, func(w http.ResponseWriter, _ *http.Request, status int, msg string) {
+		writeError(w, status, "%s", msg)
+	}))
+}
+
+// csrfToken is the /api/csrf response: writes (silences, acks) send it in
+// the X-CSRF-Token header.
+type csrfToken struct {
+	Header string `json:"header"`
+	Token  string `json:"token"`
+}
+
+func (s *Server) serveCSRF(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, csrfToken{Header: httpguard.CSRFHeader, Token: s.csrf.Token(r)})
 }
 
 func securityHeaders(next http.Handler) http.Handler {

@@ -434,10 +434,31 @@
     document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && !$('detail').hidden) location.hash = '#/'; });
     window.addEventListener('hashchange', route);
     route();
+    applyURLFilters();
     refresh();
     setInterval(loadStats, 30000);
     loadSinks();
     setInterval(loadSinks, 5000);
+  }
+
+  // A link such as /?q=filesystem&since=<ms>&until=<ms> (track.EventsLink,
+  // the blog's "events of this incident") opens the list filtered.
+  function applyURLFilters() {
+    var p = new URLSearchParams(location.search);
+    if (p.get('q')) $('f-q').value = p.get('q');
+    ['severity', 'category', 'source', 'service', 'event_name'].forEach(function (k) {
+      if (p.get(k)) setSelect($('f-' + k), p.get(k));
+    });
+    var s = Number(p.get('since')), u = Number(p.get('until'));
+    if (s > 0 || u > 0) {
+      $('f-range').value = 'custom';
+      $('custom-range').hidden = false;
+      if (s > 0) $('f-since').value = localInput(s);
+      if (u > 0) $('f-until').value = localInput(u);
+    }
+  }
+  function localInput(ms) {
+    return new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 19);
   }
 
   function flushPending() {
