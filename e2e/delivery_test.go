@@ -358,3 +358,49 @@ func TestDashboardPortTakenAtStart(t *testing.T) {
 		}
 	}
 }
+
+// A must-not-drop sink whose buffer stays full is the one thing that makes
+// senders wait and retry: the dashboard cannot open its store (its
+// directory cannot be created) and has a 64 KiB queue, so after a few
+// requests every one waits max_block and is answered 503 + Retry-After; the
+// optional observability sink was offered only what was answered 200.
+func TestFullMustNotDropSinkRefusesSenders(t *testing.T) {
+	d := startDefault(t, `
+connectors:
+  sinks:
+    pipelines:
+      logs/dashboard: {when_full: block, max_block: 300ms}
+exporters:
+  dashboard:
+    directory: /proc/unitrack-cannot-create/dashboard
+    sending_queue:
+      queue_size: 65536
+`)
+	run := newDeliveryRun(d.track, "refused", 100, "info")
+	client := &http.Client{Timeout: 30 * time.Second}
+	ok, refused := 0, 0
+	for n := 0; n < 12; n++ {
+		resp, err := client.Post(run.url, "application/json", bytes.NewReader(run.body(n)))
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			ok++
+		case http.StatusServiceUnavailable:
+			refused++
+			assert.NotEmpty(t, resp.Header.Get("Retry-After"), "a 503 says when to retry")
+		default:
+			t.Fatalf("request %d: status %d", n, resp.StatusCode)
+		}
+	}
+	t.Logf("%d requests answered 200, %d answered 503", ok, refused)
+	assert.Positive(t, ok, "the queue took the first requests")
+	assert.Positive(t, refused, "a full must-not-drop queue refuses senders")
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", d.metrics)
+	d.col.WaitFor(30*time.Second, func() bool {
+		m := scrape(metricsURL)
+		return strings.Contains(m, fmt.Sprintf(`otelcol_exporter_sent_log_records{exporter="debug"} %d`, ok*run.perReq)) &&
+			strings.Contains(m, fmt.Sprintf(`otelcol_connector_sinks_refused_log_records{pipeline="logs/dashboard"} %d`, refused*run.perReq))
+	}, "observability got exactly the accepted requests and the refusals are counted")
+}
