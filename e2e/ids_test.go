@@ -30,7 +30,7 @@ exporters:
 
 // post sends body to path with an optional Idempotency-Key and returns the
 // status (0 when the request failed).
-func post(client *http.Client, url, key string, body []byte) (int, error) {
+func postWithKey(client *http.Client, url, key string, body []byte) (int, error) {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -174,10 +174,10 @@ func TestIdempotencyKeyResendStoredOnce(t *testing.T) {
 	taskBody := []byte("[" + strings.Join(tasks, ",") + "]")
 	infoBody := []byte("[" + strings.Join(infos, ",") + "]")
 	for range 2 {
-		st, err := post(client, base+"/v1/legacy/tasks", "idem-tasks-1", taskBody)
+		st, err := postWithKey(client, base+"/v1/legacy/tasks", "idem-tasks-1", taskBody)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, st)
-		st, err = post(client, base+"/v1/track", "idem-steps-1", infoBody)
+		st, err = postWithKey(client, base+"/v1/track", "idem-steps-1", infoBody)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, st)
 	}
@@ -186,7 +186,7 @@ func TestIdempotencyKeyResendStoredOnce(t *testing.T) {
 	// sends nothing).
 	inbox := filepath.Join(dir, "var", "notify", "inbox.jsonl")
 	col.WaitFor(30*time.Second, func() bool { return len(notifications(inbox)) > 0 }, "the firing notification")
-	st, err := post(client, base+"/v1/legacy/tasks", "", []byte(`{"task_name":"idem-nightly","status":"succeeded","event_id":"idem-recovery"}`))
+	st, err := postWithKey(client, base+"/v1/legacy/tasks", "", []byte(`{"task_name":"idem-nightly","status":"succeeded","event_id":"idem-recovery"}`))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, st)
 

@@ -79,7 +79,7 @@ func (l *killLoad) run(conn int, pace time.Duration) {
 		l.sentTasks++
 		l.requests++
 		l.mu.Unlock()
-		st, _ := post(l.client, l.url, "", []byte(b.String()))
+		st, _ := postWithKey(l.client, l.url, "", []byte(b.String()))
 		l.mu.Lock()
 		if st == http.StatusOK {
 			l.answered200++
@@ -157,7 +157,7 @@ func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult 
 	inbox := filepath.Join(dir, "var", "notify", "inbox.jsonl")
 	col.WaitFor(60*time.Second, func() bool { return len(notifications(inbox)) > 0 }, "the firing notification")
 	client := &http.Client{Timeout: 30 * time.Second}
-	st, err := post(client, fmt.Sprintf("http://127.0.0.1:%d/v1/legacy/tasks", d.track), "",
+	st, err := postWithKey(client, fmt.Sprintf("http://127.0.0.1:%d/v1/legacy/tasks", d.track), "",
 		[]byte(`{"task_name":"kill-load","status":"succeeded","event_id":"kill-recovery"}`))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, st)

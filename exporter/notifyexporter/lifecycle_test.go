@@ -119,7 +119,10 @@ func TestOneShotDedupeSurvivesRestart(t *testing.T) {
 
 	env = newTestEnv(t)
 	exp = env.start(t, newCfg(), componenttest.NewNopHost())
-	require.NoError(t, exp.ConsumeLogs(ctx, call))
+	// A new call with the same text (its own event id: the same event
+	// resent would be skipped by id before the dedupe window is asked).
+	repeat := decoded(t, legacy.Notification, `{"title":"Ollama is down","message":"Health check failed 3 times","priority":"high"}`)
+	require.NoError(t, exp.ConsumeLogs(ctx, repeat))
 	require.NoError(t, exp.ConsumeLogs(ctx, marker))
 	lines := waitLines(t, inbox, 2)
 	require.NoError(t, exp.Shutdown(ctx))
