@@ -117,6 +117,28 @@ def call(client: unitrack.Client, case: Dict[str, Any]) -> str:
     return getattr(client, fn)(*args, **kwargs)
 
 
+# track.legacy.keys / .raw: what the json_events decoder keeps of a line's own
+# spelling (key order, data as written) so that the event log writes it back
+# byte for byte; a spooled line has them, the posted event does not.
+LINE_SHAPE = "track.legacy."
+
+
+def level_word(severity_number: int) -> str:
+    """The upper-case word the event log writes for a severity (Python
+    logging's names), as internal/legacy.LevelWord."""
+    if severity_number >= 21:
+        return "CRITICAL"
+    if severity_number >= 17:
+        return "ERROR"
+    if severity_number >= 13:
+        return "WARNING"
+    if severity_number >= 9 or severity_number == 0:
+        return "INFO"
+    if severity_number >= 5:
+        return "DEBUG"
+    return "TRACE"
+
+
 def by_id(events: List[Dict[str, Any]]) -> Dict[str, List[Dict[str, Any]]]:
     out: Dict[str, List[Dict[str, Any]]] = {}
     for e in events:
@@ -127,7 +149,9 @@ def by_id(events: List[Dict[str, Any]]) -> Dict[str, List[Dict[str, Any]]]:
 def eventlog_by_id(col: Collector) -> Dict[str, List[Dict[str, Any]]]:
     out: Dict[str, List[Dict[str, Any]]] = {}
     for line in col.eventlog_lines():
-        out.setdefault(line["data"].get("track.event_id"), []).append(line)
+        # A line spooled as json_events is written back as it came, with its
+        # own top-level event_id; the others carry theirs in data.
+        out.setdefault(line.get("event_id") or line["data"].get("track.event_id"), []).append(line)
     return out
 
 
@@ -151,7 +175,7 @@ class EveryHelperTest(unittest.TestCase):
         self.assertEqual(rec["body"], case["body"], msg)
         want = dict(case["attrs"], **{"track.source": case["source"], "track.category": case["category"],
                                       "track.event_id": eid})
-        got = {k: v for k, v in rec["attributes"].items() if k != "track.routes"}
+        got = {k: v for k, v in rec["attributes"].items() if k != "track.routes" and not k.startswith(LINE_SHAPE)}
         self.assertEqual(got, want, msg)
         self.assertEqual(rec["resource"].get("process.pid"), os.getpid(), msg)
         self.assertEqual(rec["resource"].get("service.name"), "agent-runner", msg)
@@ -176,7 +200,7 @@ class EveryHelperTest(unittest.TestCase):
             self.assertEqual(len(log[eid]), 1)
             line = log[eid][0]
             self.assertEqual(line["event"], case["name"])
-            self.assertEqual(line["level"], case["sev"][1])
+            self.assertEqual(line["level"], level_word(case["sev"][0]))
             self.assertEqual(line["msg"], case["body"])
             self.assertEqual(line["pid"], os.getpid())
             for k, v in case["attrs"].items():
@@ -200,7 +224,8 @@ class EveryHelperTest(unittest.TestCase):
             for k in ("event_name", "severity_number", "severity_text", "category", "source", "body",
                       "resource", "routes", "scope", "trace_id", "span_id"):
                 self.assertEqual(ra.get(k), rb.get(k), f"{case['name']}: {k}")
-            strip = lambda r: {k: v for k, v in r["attributes"].items() if k != "track.event_id"}
+            strip = lambda r: {k: v for k, v in r["attributes"].items()
+                               if k != "track.event_id" and not k.startswith(LINE_SHAPE)}
             self.assertEqual(strip(ra), strip(rb), case["name"])
         wait_for(lambda: not spool_files(COL.spool_dir, ".jsonl"), 30, "the spool files to be deleted once read")
         self.assertEqual(spool_files(COL.spool_dir, ".part"), [])
@@ -213,10 +238,16 @@ class EveryHelperTest(unittest.TestCase):
         log = eventlog_by_id(COL)
         self.assertEqual({i: len(log[i]) for i in every if len(log[i]) != 1}, {})
         for case, (a, b) in zip(CASES, pairs):
+            # The spooled line is a json_events line, so the event log writes
+            # it back byte for byte as the client spooled it (level word as
+            # the caller gave it); the posted event is written in the event
+            # log's style (upper-case level, every track.* attribute in data).
             la, lb = log[a][0], log[b][0]
-            for k in ("event", "level", "msg", "pid", "host"):
+            for k in ("event", "msg", "pid", "host"):
                 self.assertEqual(la.get(k), lb.get(k), f"{case['name']}: {k}")
-            strip = lambda d: {k: v for k, v in d.items() if k != "track.event_id"}
+            self.assertEqual(la["level"], level_word(case["sev"][0]), f"{case['name']}: posted level")
+            self.assertEqual(lb["level"], case["sev"][1], f"{case['name']}: spooled level")
+            strip = lambda d: {k: v for k, v in d.items() if not k.startswith("track.")}
             self.assertEqual(strip(la["data"]), strip(lb["data"]), case["name"])
         posted.close()
         spooled.close()
