@@ -1,0 +1,26 @@
+package anomalyconnector
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/collector/component"
+
+	"github.com/unitrack/unitrack/connector/anomalyconnector/internal/metadata"
+	"github.com/unitrack/unitrack/internal/metadatacheck"
+)
+
+// TestMetadataMatchesYAML keeps the hand-written internal/metadata package in
+// step with metadata.yaml (mdatagen is not served here).
+func TestMetadataMatchesYAML(t *testing.T) {
+	metadatacheck.Check(t, metadatacheck.Component{
+		Type:      metadata.Type,
+		Stability: map[string]component.StabilityLevel{"logs_to_logs": metadata.LogsToLogsStability},
+		NewTelemetry: func(set component.TelemetrySettings) error {
+			tb, err := metadata.NewTelemetryBuilder(set)
+			if err == nil {
+				tb.Shutdown()
+			}
+			return err
+		},
+	})
+}
