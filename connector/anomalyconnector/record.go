@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/connector/anomalyconnector/internal/metadata"
+	"github.com/unitrack/unitrack/internal/clip"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -241,10 +242,7 @@ func duration(d time.Duration) string {
 
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > maxMessage {
-		s = string(r[:maxMessage]) + "…"
-	}
-	return s
+	return clip.Runes(s, maxMessage)
 }
 
 func orNone(s string) string {

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/internal/clip"
 	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/recentids"
 	"github.com/unitrack/unitrack/internal/track"
@@ -119,13 +120,7 @@ type event struct {
 
 func newEvent(lr plog.LogRecord, res pcommon.Resource, now time.Time) event {
 	attrs := lr.Attributes()
-	t := lr.Timestamp().AsTime()
-	if lr.Timestamp() == 0 {
-		t = lr.ObservedTimestamp().AsTime()
-		if lr.ObservedTimestamp() == 0 {
-			t = now
-		}
-	}
+	t := track.EventTime(lr, now)
 	ev := event{
 		ref: eventRef{
 			Time:     t.UTC(),
@@ -366,7 +361,7 @@ func humanize(name string) string {
 // server filesystem: circuit breaker opened after 5 failures — Timeout after
 // 30s", with "(resolved after 7m0s)" once resolved.
 func incidentTitle(p *post) string {
-	return truncateRunes(cleanLine(incident.Sentence(storyOf(p)), maxTitleRunes), maxTitleRunes)
+	return clip.Runes(cleanLine(incident.Sentence(storyOf(p)), maxTitleRunes), maxTitleRunes)
 }
 
 // entryID is the Atom entry id of a post: a tag URI from its start date and

@@ -3,7 +3,6 @@ package blogexporter
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/unitrack/unitrack/internal/httpguard"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 // Config is the blog exporter's configuration.
@@ -103,8 +103,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("window: must be positive, got %s", cfg.Window))
 	}
 	if cfg.DashboardURL != "" {
-		u, err := url.Parse(cfg.DashboardURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !track.IsHTTPURL(cfg.DashboardURL) {
 			errs = append(errs, fmt.Errorf("dashboard_url: must be an absolute http or https URL, got %q", cfg.DashboardURL))
 		}
 	}

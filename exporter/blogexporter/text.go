@@ -3,6 +3,8 @@ package blogexporter
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/unitrack/unitrack/internal/clip"
 )
 
 const (
@@ -62,21 +64,7 @@ func cleanText(s string, multiline bool) string {
 // result cut to maxRunes runes (an ellipsis marks the cut).
 func cleanLine(s string, maxRunes int) string {
 	s = strings.Join(strings.Fields(cleanText(s, false)), " ")
-	return truncateRunes(s, maxRunes)
-}
-
-func truncateRunes(s string, maxRunes int) string {
-	if utf8.RuneCountInString(s) <= maxRunes {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == maxRunes-1 {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
+	return clip.Runes(s, maxRunes)
 }
 
 // truncateBytes cuts s to at most n bytes at a rune boundary.

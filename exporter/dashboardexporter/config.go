@@ -3,7 +3,6 @@ package dashboardexporter
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -13,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/unitrack/unitrack/internal/httpguard"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 // Config is the dashboard exporter's configuration.
@@ -141,8 +141,7 @@ func (cfg *Config) Validate() error {
 }
 
 func checkHTTPURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !track.IsHTTPURL(s) {
 		return fmt.Errorf("expected an absolute http or https URL, got %q", s)
 	}
 	return nil

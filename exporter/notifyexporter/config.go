@@ -3,7 +3,6 @@ package notifyexporter
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"time"
 
@@ -175,7 +174,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("dedup_window: must be between 0 (off) and %d, got %d", maxDedupWindow, cfg.DedupWindow))
 	}
 	if cfg.DashboardURL != "" {
-		if u, err := url.Parse(cfg.DashboardURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !track.IsHTTPURL(cfg.DashboardURL) {
 			errs = append(errs, fmt.Errorf("dashboard_url: must be an absolute http(s) URL such as http://localhost:8790, got %q", cfg.DashboardURL))
 		}
 	}
@@ -204,7 +203,7 @@ func (t *TargetConfig) validate(i int, seen map[string]int) []error {
 	case typeWebhook, typeSlack, typeDiscord, typeNtfy:
 		if t.Endpoint == "" {
 			errs = append(errs, fmt.Errorf("%s.endpoint: must be set for type %s", at, t.Type))
-		} else if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		} else if !track.IsHTTPURL(t.Endpoint) {
 			// The endpoint may hold a secret (Slack and Discord webhook URLs do): never echo it.
 			errs = append(errs, fmt.Errorf("%s.endpoint: must be an absolute http(s) URL", at))
 		}

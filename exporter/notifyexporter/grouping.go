@@ -90,14 +90,7 @@ func (v *viewer) view(ev *eventView, lr plog.LogRecord, res pcommon.Resource, no
 	ev.lr, ev.resource = lr, res
 	ev.kind = incident.Classify(lr)
 	ev.severity = lr.SeverityNumber()
-	switch {
-	case lr.Timestamp() != 0:
-		ev.time = lr.Timestamp().AsTime()
-	case lr.ObservedTimestamp() != 0:
-		ev.time = lr.ObservedTimestamp().AsTime()
-	default:
-		ev.time = now
-	}
+	ev.time = track.EventTime(lr, now)
 	ev.id = ""
 	if id, ok := lr.Attributes().Get(track.AttrEventID); ok {
 		ev.id = id.AsString()

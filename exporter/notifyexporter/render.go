@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/internal/clip"
 )
 
 // Default templates. Fields are those of templateData (see README).
@@ -32,7 +34,7 @@ var templateFuncs = template.FuncMap{
 	"upper":    strings.ToUpper,
 	"lower":    strings.ToLower,
 	"join":     func(sep string, s []string) string { return strings.Join(s, sep) },
-	"truncate": func(n int, s string) string { return truncate(s, n) },
+	"truncate": func(n int, s string) string { return clip.Runes(s, n) },
 	"time":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }
 
@@ -111,22 +113,7 @@ func summary(body string) string {
 	if i := strings.IndexByte(body, '\n'); i >= 0 {
 		body = body[:i]
 	}
-	return truncate(strings.TrimSpace(body), 300)
-}
-
-// truncate shortens s to at most n runes, marking the cut with an ellipsis.
-func truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	if n == 1 {
-		return "…"
-	}
-	return string(r[:n-1]) + "…"
+	return clip.Runes(strings.TrimSpace(body), 300)
 }
 
 // payload is one rendered HTTP request body (or file line) for a target.
@@ -253,8 +240,8 @@ func buildPayload(targetType string, n notification, title, text string) (payloa
 		v = discordPayload{
 			Content: content,
 			Embeds: []discordEmbed{{
-				Title: truncate(title, 256), Description: truncate(discordEscaper.Replace(text), 4096), URL: n.DashboardURL, Color: colorOf(n),
-				Timestamp: n.LastSeen.UTC().Format(time.RFC3339), Footer: discordFooter{Text: truncate("unitrack notify · "+n.GroupKey, 2048)},
+				Title: clip.Runes(title, 256), Description: clip.Runes(discordEscaper.Replace(text), 4096), URL: n.DashboardURL, Color: colorOf(n),
+				Timestamp: n.LastSeen.UTC().Format(time.RFC3339), Footer: discordFooter{Text: clip.Runes("unitrack notify · "+n.GroupKey, 2048)},
 			}},
 			AllowedMentions: discordAllowedMention{Parse: []string{}},
 		}

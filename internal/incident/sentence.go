@@ -5,10 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/unitrack/unitrack/internal/clip"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -102,7 +102,7 @@ func Sentence(s Story) string {
 			out += " (" + r + ")"
 		}
 	}
-	return truncate(oneLine(out), maxSentenceRunes)
+	return clip.Runes(oneLine(out), maxSentenceRunes)
 }
 
 // oneLine joins the lines of s (a subject or service may hold a line break).
@@ -328,13 +328,4 @@ func endSentence(s string) string {
 		return s
 	}
 	return s + "."
-}
-
-// truncate shortens s to at most n runes, marking the cut with an ellipsis.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

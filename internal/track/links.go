@@ -38,3 +38,10 @@ func EventsLink(dashboardBaseURL string, filter url.Values, since, until time.Ti
 	}
 	return strings.TrimRight(dashboardBaseURL, "/") + "/?" + v.Encode()
 }
+
+// IsHTTPURL reports whether s is an absolute http or https URL with a host:
+// what every link base and webhook endpoint in a config must be.
+func IsHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

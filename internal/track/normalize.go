@@ -47,3 +47,16 @@ func CategoryOf(eventName, scopeName string) string {
 	}
 	return scopeName
 }
+
+// EventTime is when an event happened: its Timestamp, else when it was
+// observed, else now.
+func EventTime(lr plog.LogRecord, now time.Time) time.Time {
+	switch {
+	case lr.Timestamp() != 0:
+		return lr.Timestamp().AsTime()
+	case lr.ObservedTimestamp() != 0:
+		return lr.ObservedTimestamp().AsTime()
+	default:
+		return now
+	}
+}

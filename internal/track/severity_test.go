@@ -2,8 +2,10 @@ package track
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
@@ -31,5 +33,23 @@ func TestSeverityLabel(t *testing.T) {
 		13: "WARN", 17: "ERROR", 20: "ERROR", 21: "FATAL", 24: "FATAL",
 	} {
 		assert.Equal(t, want, SeverityLabel(n), "SeverityLabel(%d)", n)
+	}
+}
+
+func TestEventTime(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	seen := at.Add(time.Second)
+	lr := plog.NewLogRecord()
+	if got := EventTime(lr, now); !got.Equal(now) {
+		t.Errorf("no times: got %s, want now %s", got, now)
+	}
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(seen))
+	if got := EventTime(lr, now); !got.Equal(seen) {
+		t.Errorf("observed only: got %s, want %s", got, seen)
+	}
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(at))
+	if got := EventTime(lr, now); !got.Equal(at) {
+		t.Errorf("both: got %s, want the event's own %s", got, at)
 	}
 }
