@@ -234,7 +234,7 @@ func buildPayload(targetType string, n notification, title, text string) (payloa
 		case n.Status != statusFiring:
 		case n.Kind == kindOneShot && priorityOf(n) == priorityUrgent:
 			content = "URGENT"
-		case n.SeverityNumber >= 21:
+		case n.SeverityNumber >= int32(plog.SeverityNumberFatal):
 			content = "FATAL"
 		}
 		v = discordPayload{
@@ -290,7 +290,7 @@ func ntfyTags(n notification) string {
 	emoji := "rotating_light"
 	if n.Status == statusResolved {
 		emoji = "white_check_mark"
-	} else if n.SeverityNumber < 17 {
+	} else if n.SeverityNumber < int32(plog.SeverityNumberError) {
 		emoji = "warning"
 	}
 	tags := []string{emoji}
