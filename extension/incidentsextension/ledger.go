@@ -57,10 +57,11 @@ func (l *ledger) Start(ctx context.Context, _ component.Host) error {
 }
 
 func (l *ledger) Shutdown(context.Context) error {
-	if l.db == nil {
-		return nil
+	if l.stop == nil {
+		return nil // never started, or stopped already
 	}
 	close(l.stop)
+	l.stop = nil
 	l.wg.Wait()
 	err := l.db.close()
 	l.logger.Info("Incident ledger stopped")
@@ -101,6 +102,8 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 	}
 	return l.db.write(ctx, func(tx *sql.Tx) error {
 		open := map[string]*openIncident{}
+		// touched keeps an incident resolved and replaced within the batch.
+		var touched []*openIncident
 		var seq int64
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM event_links").Scan(&seq); err != nil {
 			return err
@@ -134,6 +137,9 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 				}
 				open[ev.Key] = inc
 			}
+			if !inc.dirty {
+				touched = append(touched, inc)
+			}
 			t := ns(ev.Time)
 			inc.events++
 			inc.first = min(inc.first, t)
@@ -153,10 +159,7 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 				inc.status, inc.res = incidents.StatusResolved, t
 			}
 		}
-		for _, inc := range open {
-			if inc == nil || !inc.dirty {
-				continue
-			}
+		for _, inc := range touched {
 			if _, err := tx.ExecContext(ctx, "UPDATE incidents SET first_ns = ?, last_ns = ?, resolved_ns = ?, status = ?, events = ?, sample = ? WHERE id = ?",
 				inc.first, inc.last, inc.res, inc.status, inc.events, encodeSample(inc.sample), inc.id); err != nil {
 				return err
