@@ -51,7 +51,7 @@ func (l *ledger) Start(ctx context.Context, _ component.Host) error {
 	}
 	l.stop = make(chan struct{})
 	l.wg.Add(1)
-	go l.pruneLoop()
+	go l.pruneLoop(l.stop)
 	l.logger.Info("Incident ledger started", zap.String("directory", l.cfg.Directory), zap.Int("static_silences", len(l.cfg.Silences)))
 	return nil
 }
@@ -68,13 +68,13 @@ func (l *ledger) Shutdown(context.Context) error {
 	return err
 }
 
-func (l *ledger) pruneLoop() {
+func (l *ledger) pruneLoop(stop <-chan struct{}) {
 	defer l.wg.Done()
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-l.stop:
+		case <-stop:
 			return
 		case <-t.C:
 			if err := l.prune(context.Background(), l.now()); err != nil {
