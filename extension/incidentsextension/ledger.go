@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
 )
 
@@ -128,7 +129,7 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 				open[ev.Key] = inc
 			}
 			if inc == nil || inc.status != incidents.StatusOpen {
-				if ev.Kind != "firing" {
+				if ev.Kind != incident.Firing.String() {
 					continue
 				}
 				var err error
@@ -155,7 +156,7 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 					return err
 				}
 			}
-			if ev.Kind == "resolving" {
+			if ev.Kind == incident.Resolving.String() {
 				inc.status, inc.res = incidents.StatusResolved, t
 			}
 		}

@@ -80,7 +80,7 @@ func TestIncidentsFoldEvents(t *testing.T) {
 
 	// The recovery resolves it; the next failure opens a new incident.
 	require.NoError(t, led.RecordEvents(ctx, []incidents.Event{
-		fsEvent("resolving", "ev-5", t0.Add(10*time.Second)),
+		fsEvent("resolved", "ev-5", t0.Add(10*time.Second)),
 		fsEvent("firing", "ev-6", t0.Add(20*time.Second)),
 	}))
 	list, err = led.Incidents(ctx, incidents.Query{})

@@ -41,8 +41,8 @@ var ErrNotFound = errors.New("not found")
 type Event struct {
 	// Key is the incident key (incident.Key.String()).
 	Key string
-	// Kind is the incident.Kind word of the event: "firing" opens an
-	// incident (or joins the open one), "resolving" resolves it, anything
+	// Kind is incident.Kind.String() of the event: "firing" opens an
+	// incident (or joins the open one), "resolved" resolves it, anything
 	// else only joins an open one.
 	Kind       string
 	SubjectKey string
