@@ -420,8 +420,6 @@ func insertSilence(ctx context.Context, tx *sql.Tx, s incidents.Silence, staticK
 	return res.LastInsertId()
 }
 
-var errStatic = errors.New("a static silence ends when it is removed from the incidents extension's configuration")
-
 func (l *ledger) ExpireSilence(ctx context.Context, id int64, now time.Time) (incidents.Silence, error) {
 	var s incidents.Silence
 	err := l.db.write(ctx, func(tx *sql.Tx) error {
@@ -434,7 +432,7 @@ func (l *ledger) ExpireSilence(ctx context.Context, id int64, now time.Time) (in
 			return err
 		}
 		if s.Static {
-			return fmt.Errorf("silence %d: %w", id, errStatic)
+			return fmt.Errorf("silence %d: %w", id, incidents.ErrStatic)
 		}
 		if !s.EndsAt.After(now) {
 			return nil // already over

@@ -226,7 +226,7 @@ func TestStaticSilences(t *testing.T) {
 	assert.True(t, list[0].Static)
 	assert.Equal(t, t0, list[0].StartsAt)
 	_, err = led.ExpireSilence(ctx, list[0].ID, t0)
-	require.ErrorIs(t, err, errStatic)
+	require.ErrorIs(t, err, incidents.ErrStatic)
 
 	// Restarted with the same list: the same silence, its count kept.
 	require.NoError(t, l.Shutdown(ctx))

@@ -37,6 +37,9 @@ const (
 // ErrNotFound is returned for an unknown incident or silence id.
 var ErrNotFound = errors.New("not found")
 
+// ErrStatic is returned when expiring a silence of the configuration.
+var ErrStatic = errors.New("a static silence ends when it is removed from the incidents extension's configuration")
+
 // Event is one event folded into an incident.
 type Event struct {
 	// Key is the incident key (incident.Key.String()).
