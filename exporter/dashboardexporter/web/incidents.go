@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -194,28 +196,24 @@ func (s *Server) createSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, "Content-Type: expected application/json, got %q", ct)
 		return
 	}
-	var req silenceRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSilenceBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSilenceBody))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeError(w, http.StatusRequestEntityTooLarge, "body: at most %d bytes", maxSilenceBody)
 			return
 		}
-		writeError(w, http.StatusBadRequest, "body: expected a JSON silence (matcher, duration or ends_at, author, comment): %v", err)
+		writeError(w, http.StatusBadRequest, "body: %v", err)
 		return
 	}
-	sl, err := s.silenceOf(req, r)
-	if err == nil {
-		sl, err = src.CreateSilence(r.Context(), sl)
-	}
+	user, _, _ := r.BasicAuth()
+	sl, err := parseSilence(body, user, s.opts.Now())
 	if err != nil {
-		if r.Context().Err() == nil && !isValidation(err) {
-			s.storeError(w, r, "create silence", err)
-			return
-		}
 		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if sl, err = src.CreateSilence(r.Context(), sl); err != nil {
+		s.storeError(w, r, "create silence", err)
 		return
 	}
 	w.Header().Set("Location", "/api/silences/"+strconv.FormatInt(sl.ID, 10))
@@ -225,22 +223,18 @@ func (s *Server) createSilence(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(silenceView{Silence: sl, Active: sl.Active(s.opts.Now())})
 }
 
-// validationError marks errors of the request itself (400), unlike the ledger's.
-type validationError struct{ error }
-
-func (e validationError) Unwrap() error { return e.error }
-
-func isValidation(err error) bool {
-	var v validationError
-	return errors.As(err, &v)
-}
-
-// silenceOf checks a request and turns it into a silence. The author is the
-// user the dashboard's auth let in, when there is one: it cannot be typed.
-func (s *Server) silenceOf(req silenceRequest, r *http.Request) (incidents.Silence, error) {
-	now := s.opts.Now()
+// parseSilence reads a POST /api/silences body into a silence. The author
+// is user (the login the dashboard's auth let in) when there is one: it
+// cannot be typed then.
+func parseSilence(body []byte, user string, now time.Time) (incidents.Silence, error) {
+	var req silenceRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return incidents.Silence{}, fmt.Errorf("body: expected a JSON silence (matcher, duration or ends_at, author, comment): %w", err)
+	}
 	sl := incidents.Silence{Matcher: req.Matcher, StartsAt: req.StartsAt, EndsAt: req.EndsAt, Author: req.Author, Comment: req.Comment}
-	if user, _, ok := r.BasicAuth(); ok && user != "" {
+	if user != "" {
 		sl.Author = user
 	}
 	if sl.StartsAt.IsZero() {
@@ -266,10 +260,7 @@ func (s *Server) silenceOf(req silenceRequest, r *http.Request) (incidents.Silen
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) > 0 {
-		return sl, validationError{errors.Join(errs...)}
-	}
-	return sl, nil
+	return sl, errors.Join(errs...)
 }
 
 func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request) {

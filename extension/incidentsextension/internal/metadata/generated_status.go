@@ -1,5 +1,5 @@
-// Hand-written in the mdatagen shape: mdatagen is not served here. Keep Type
-// and ExtensionStability in step with ../../metadata.yaml.
+// Hand-written in the mdatagen shape: mdatagen is not served here.
+// ../../metadata_test.go checks it against ../../metadata.yaml.
 
 // Package metadata contains the build information for the extension/incidents component.
 package metadata
