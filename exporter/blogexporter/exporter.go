@@ -60,7 +60,7 @@ type blogExporter struct {
 	// before writeFiles (kept for the benchmark's baseline).
 	fsyncEach bool
 
-	host    component.Host
+	host component.Host
 	// incidents is the incident ledger, nil when the extension does not run.
 	incidents incidents.Recorder
 	// written collects the posts a flush wrote, for the ledger.

@@ -207,7 +207,7 @@ func (e *dashboardExporter) tryStart(ctx context.Context) (done bool, err error)
 				src, _ := e.ledger.Load().(incidents.Source)
 				return src
 			},
-			Sinks:               func(ctx context.Context) any { return e.sinks.Report(ctx) },
+			Sinks: func(ctx context.Context) any { return e.sinks.Report(ctx) },
 		})
 		e.wg.Add(1)
 		go func() {

@@ -68,10 +68,10 @@ type notifyExporter struct {
 	// incidents is the incident ledger (the incidents extension), nil
 	// when it does not run.
 	incidents incidents.Recorder
-	saveMu sync.Mutex
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
+	saveMu    sync.Mutex
+	wake      chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
 	// cancel ends a blocked hand-over to a queue (block_on_overflow, or no
 	// queue at all) when shutting down.
 	cancel  context.CancelFunc
