@@ -23,7 +23,7 @@ type ledgerHost map[component.ID]component.Component
 
 func (h ledgerHost) GetExtensions() map[component.ID]component.Component { return h }
 
-func startIncidents(t *testing.T) (component.Host, incidents.Ledger) {
+func startIncidents(t testing.TB) (component.Host, incidents.Ledger) {
 	t.Helper()
 	f := incidentsextension.NewFactory()
 	cfg := f.CreateDefaultConfig().(*incidentsextension.Config)

@@ -109,20 +109,19 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM event_links").Scan(&seq); err != nil {
 			return err
 		}
+		seen, err := tx.PrepareContext(ctx, "SELECT 1 FROM event_links WHERE event_id = ?")
+		if err != nil {
+			return err
+		}
+		defer seen.Close()
+		link, err := tx.PrepareContext(ctx, "INSERT OR IGNORE INTO event_links(event_id, incident_id, seq) VALUES (?, ?, ?)")
+		if err != nil {
+			return err
+		}
+		defer link.Close()
 		for _, ev := range events {
-			if ev.EventID != "" {
-				var one int
-				err := tx.QueryRowContext(ctx, "SELECT 1 FROM event_links WHERE event_id = ?", ev.EventID).Scan(&one)
-				if err == nil {
-					continue // already folded in (the other component saw it too)
-				}
-				if !errors.Is(err, sql.ErrNoRows) {
-					return err
-				}
-			}
 			inc, ok := open[ev.Key]
 			if !ok {
-				var err error
 				if inc, err = loadOpen(ctx, tx, ev.Key); err != nil {
 					return err
 				}
@@ -132,11 +131,33 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 				if ev.Kind != incident.Firing.String() {
 					continue
 				}
-				var err error
+				if ev.EventID != "" {
+					var one int
+					switch err := seen.QueryRowContext(ctx, ev.EventID).Scan(&one); {
+					case err == nil:
+						continue // folded in already (notify and blog both saw it)
+					case !errors.Is(err, sql.ErrNoRows):
+						return err
+					}
+				}
 				if inc, err = insertIncident(ctx, tx, ev); err != nil {
 					return err
 				}
 				open[ev.Key] = inc
+			}
+			if ev.EventID != "" {
+				res, err := link.ExecContext(ctx, ev.EventID, inc.id, seq+1)
+				if err != nil {
+					return err
+				}
+				if n, err := res.RowsAffected(); err != nil || n == 0 {
+					continue // folded in already (notify and blog both saw it)
+				}
+				seq++
+				inc.sample = append(inc.sample, ev.EventID)
+				if over := len(inc.sample) - l.cfg.SampleEventIDs; over > 0 {
+					inc.sample = inc.sample[over:]
+				}
 			}
 			if !inc.dirty {
 				touched = append(touched, inc)
@@ -146,16 +167,6 @@ func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) err
 			inc.first = min(inc.first, t)
 			inc.last = max(inc.last, t)
 			inc.dirty = true
-			if ev.EventID != "" {
-				inc.sample = append(inc.sample, ev.EventID)
-				if over := len(inc.sample) - l.cfg.SampleEventIDs; over > 0 {
-					inc.sample = inc.sample[over:]
-				}
-				seq++
-				if _, err := tx.ExecContext(ctx, "INSERT INTO event_links(event_id, incident_id, seq) VALUES (?, ?, ?)", ev.EventID, inc.id, seq); err != nil {
-					return err
-				}
-			}
 			if ev.Kind == incident.Resolving.String() {
 				inc.status, inc.res = incidents.StatusResolved, t
 			}
@@ -580,25 +591,35 @@ func (l *ledger) prune(ctx context.Context, now time.Time) error {
 				return err
 			}
 		}
+		var removed int64
 		if l.cfg.MaxAge > 0 {
 			cut := ns(now.Add(-l.cfg.MaxAge))
-			if _, err := tx.ExecContext(ctx, "DELETE FROM incidents WHERE last_ns < ?", cut); err != nil {
+			res, err := tx.ExecContext(ctx, "DELETE FROM incidents WHERE last_ns < ?", cut)
+			if err != nil {
 				return err
 			}
+			n, _ := res.RowsAffected()
+			removed += n
 			if _, err := tx.ExecContext(ctx, "DELETE FROM silences WHERE static_key = '' AND ends_ns < ?", cut); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM incidents WHERE id IN (
-			SELECT id FROM incidents ORDER BY last_ns DESC, id DESC LIMIT -1 OFFSET ?)`, l.cfg.MaxIncidents); err != nil {
+		res, err := tx.ExecContext(ctx, `DELETE FROM incidents WHERE id IN (
+			SELECT id FROM incidents ORDER BY last_ns DESC, id DESC LIMIT -1 OFFSET ?)`, l.cfg.MaxIncidents)
+		if err != nil {
 			return err
 		}
-		for _, q := range []string{
-			"DELETE FROM event_links WHERE incident_id NOT IN (SELECT id FROM incidents)",
-			"DELETE FROM deliveries WHERE incident_id IS NOT NULL AND incident_id NOT IN (SELECT id FROM incidents)",
-			"DELETE FROM posts WHERE incident_id NOT IN (SELECT id FROM incidents)",
-			"DELETE FROM suppressions WHERE silence_id NOT IN (SELECT id FROM silences)",
-		} {
+		n, _ := res.RowsAffected()
+		removed += n
+		orphans := []string{"DELETE FROM suppressions WHERE silence_id NOT IN (SELECT id FROM silences)"}
+		if removed > 0 {
+			// What belonged to the removed incidents (scans: only when some went).
+			orphans = append(orphans,
+				"DELETE FROM event_links WHERE incident_id NOT IN (SELECT id FROM incidents)",
+				"DELETE FROM deliveries WHERE incident_id IS NOT NULL AND incident_id NOT IN (SELECT id FROM incidents)",
+				"DELETE FROM posts WHERE incident_id NOT IN (SELECT id FROM incidents)")
+		}
+		for _, q := range orphans {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
@@ -609,7 +630,7 @@ func (l *ledger) prune(ctx context.Context, now time.Time) error {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM event_links WHERE seq <= (
+		_, err = tx.ExecContext(ctx, `DELETE FROM event_links WHERE seq <= (
 			SELECT seq FROM event_links ORDER BY seq DESC LIMIT 1 OFFSET ?)`, l.cfg.MaxEventLinks)
 		return err
 	})
