@@ -3,6 +3,7 @@ package notifyexporter
 import (
 	"context"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -137,4 +138,43 @@ func TestNoLedgerNoSilences(t *testing.T) {
 	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
 	require.NoError(t, exp.ConsumeLogs(context.Background(), logsOf(breaker("filesystem", "opened", time.Now(), "01A"))))
 	srv.waitFor(t, 1)
+}
+
+// A silence made before an incident fires holds back its first firing
+// notification (nothing reaches the target); once expired, the resolution
+// is sent and tells of it.
+func TestSilenceHoldsFirstFiring(t *testing.T) {
+	env := newTestEnv(t)
+	host, led := startIncidents(t)
+	path := t.TempDir() + "/inbox.jsonl"
+	exp := env.start(t, fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: path}), host)
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+	ctx := context.Background()
+	sil, err := led.CreateSilence(ctx, incidents.Silence{Matcher: incidents.Matcher{Service: "agent-runner", EventName: "mcp.circuit_breaker.opened"},
+		EndsAt: time.Now().Add(time.Hour), Author: "ops"})
+	require.NoError(t, err)
+
+	now := time.Now()
+	require.NoError(t, exp.ConsumeLogs(ctx, logsOf(breaker("filesystem", "opened", now, "01A"))))
+	require.Eventually(t, func() bool {
+		d := onlyIncident(t, led)
+		return len(d.Deliveries) == 1 && d.Deliveries[0].Status == incidents.DeliverySilenced
+	}, 15*time.Second, 10*time.Millisecond, "the first firing held back")
+	d := onlyIncident(t, led)
+	assert.Equal(t, "firing", d.Deliveries[0].Kind)
+	assert.Equal(t, sil.ID, d.Deliveries[0].SilenceID)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Empty(t, b, "nothing reached the target")
+
+	_, err = led.ExpireSilence(ctx, sil.ID, time.Now())
+	require.NoError(t, err)
+	require.NoError(t, exp.ConsumeLogs(ctx, logsOf(breaker("filesystem", "closed", now.Add(time.Second), "01B"))))
+	lines := waitLines(t, path, 1)
+	resolved := decodeBody(t, lines[0])
+	assert.Equal(t, "resolved", resolved["status"])
+	assert.Contains(t, resolved["silence_note"], "The silence by ops")
+	assert.Contains(t, resolved["silence_note"], "it held back 1 notification of this incident.")
+	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_suppressed", attribute.String("reason", "silenced")))
+	assert.Equal(t, incidents.StatusResolved, onlyIncident(t, led).Status)
 }
