@@ -24,6 +24,8 @@ import (
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
 
 	"github.com/unitrack/unitrack/internal/httpguard"
+	"github.com/unitrack/unitrack/internal/incidents"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 // errNotOpen is retryable: the queue keeps the batch until the directory opens.
@@ -58,7 +60,11 @@ type blogExporter struct {
 	// before writeFiles (kept for the benchmark's baseline).
 	fsyncEach bool
 
-	host    component.Host
+	host component.Host
+	// incidents is the incident ledger, nil when the extension does not run.
+	incidents incidents.Recorder
+	// written collects the posts a flush wrote, for the ledger.
+	written []*post
 	failing atomic.Bool // a recoverable error was reported, no OK since
 
 	server     *http.Server
@@ -94,6 +100,9 @@ func newBlogExporter(cfg *Config, set exporter.Settings) (*blogExporter, error) 
 // so exporterhelper's queue keeps the events.
 func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 	e.host = host
+	if l, ok := incidents.Find(host); ok {
+		e.incidents = l
+	}
 	e.mu.Lock()
 	err := e.openLocked(ctx)
 	e.mu.Unlock()
@@ -291,6 +300,7 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	now := e.now()
 	var grouped int64
+	var ledgerEvents []incidents.Event
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource()
 		for _, sl := range rl.ScopeLogs().All() {
@@ -298,6 +308,11 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 				joined, _, dup := e.state.apply(lr, res, now)
 				if dup {
 					continue
+				}
+				if e.incidents != nil && lr.EventName() != track.EventBlogPost && lr.EventName() != track.EventAnomalyDetected {
+					if ev, ok := ledgerEvent(newEvent(lr, res, now)); ok {
+						ledgerEvents = append(ledgerEvents, ev)
+					}
 				}
 				e.statsDirty = true
 				if joined {
@@ -308,6 +323,9 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	if grouped > 0 {
 		e.telemetry.ExporterBlogEventsGrouped.Add(ctx, grouped)
+	}
+	if e.incidents != nil {
+		e.recordEvents(ctx, ledgerEvents)
 	}
 	return e.flushLocked(ctx, now, false)
 }
@@ -436,9 +454,16 @@ func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force boo
 				continue
 			}
 			delete(s.dirty, p.slug)
+			if e.incidents != nil {
+				e.written = append(e.written, p)
+			}
 			e.telemetry.ExporterBlogPostsWritten.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", p.Kind)))
 		}
 		wrote = true
+	}
+	if len(e.written) > 0 {
+		e.recordPosts(ctx, e.written, now)
+		e.written = e.written[:0]
 	}
 	listsDue := force || e.cfg.ListsInterval == 0 || now.Sub(e.lastLists) >= e.cfg.ListsInterval
 	if s.listsDirty && listsDue && len(errs) == 0 {

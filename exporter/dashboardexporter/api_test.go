@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/track"
 )
@@ -120,22 +121,24 @@ func TestAPIPaging(t *testing.T) {
 }
 
 func TestAPIEventDetail(t *testing.T) {
-	blogDir := t.TempDir()
-	inbox := filepath.Join(t.TempDir(), "inbox.jsonl")
-	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "2026-11-28-filesystem-circuit-open.md"), []byte(
-		"---\ntitle: 'MCP server filesystem: circuit open'\nupdated: 2026-11-28T12:05:00Z\nstatus: firing\nevent_ids:\n    - e0\n    - e1\n---\n\nbody\n"), 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "other.md"), []byte("---\ntitle: other\nevent_ids: [e11]\n---\n"), 0o600))
-	require.NoError(t, os.WriteFile(inbox, []byte(
-		`{"status":"firing","family":"mcp.circuit_breaker","subject":"filesystem","body":"opened","time":"2026-11-28T12:00:30Z","event_ids":["e1"]}`+"\n"+
-			`{"status":"firing","family":"x","event_ids":["e11"]}`+"\n"), 0o600))
-	td := startDashboard(t, t.TempDir(), func(c *Config) {
-		c.Links = LinksConfig{BlogDirectory: blogDir, BlogURL: "http://localhost:8791/", NotifyInbox: inbox}
+	host, led := startLedger(t)
+	ctx := context.Background()
+	key := "mcp|agent-runner|mcp.server.name=filesystem"
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	require.NoError(t, led.RecordEvents(ctx, []incidents.Event{
+		{Key: key, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner", EventName: "mcp.circuit_breaker.opened", EventID: "e1", Time: at},
+	}))
+	require.NoError(t, led.RecordPost(ctx, incidents.Post{Key: key, Slug: "2026-11-28-filesystem-circuit-open", Title: "MCP server filesystem: circuit open", Time: at}))
+	require.NoError(t, led.RecordDelivery(ctx, incidents.Delivery{Key: key, Target: "inbox", Time: at.Add(30 * time.Second), Status: incidents.DeliveryDelivered,
+		Kind: "firing", Title: "MCP server filesystem: circuit breaker opened"}))
+	td := startDashboardOn(t, host, t.TempDir(), func(c *Config) {
+		c.Links = LinksConfig{BlogURL: "http://localhost:8791/"}
 	})
 	td.consume(logsOf(fixture...))
 
 	var d struct {
 		store.JSON
-		Links []struct{ Kind, Title, URL, File, Status, Time string } `json:"links"`
+		Links []struct{ Kind, Title, URL, Status, Time string } `json:"links"`
 	}
 	code, _ := td.get("/api/events/e1", &d)
 	require.Equal(t, http.StatusOK, code)
@@ -145,13 +148,23 @@ func TestAPIEventDetail(t *testing.T) {
 	assert.JSONEq(t, `{"mcp.server.name":"filesystem","circuit_breaker.state":"open","track.event_id":"e1","track.category":"mcp",
 		"track.source":"circuit_breaker","track.routes":["dashboard","eventlog"]}`, string(d.Attributes))
 	assert.JSONEq(t, `{"service.name":"agent-runner"}`, string(d.Resource))
-	require.Len(t, d.Links, 2)
-	assert.Equal(t, "blog", d.Links[0].Kind)
-	assert.Equal(t, "MCP server filesystem: circuit open", d.Links[0].Title)
-	assert.Equal(t, "http://localhost:8791/2026-11-28-filesystem-circuit-open.html", d.Links[0].URL)
-	assert.Equal(t, "notification", d.Links[1].Kind)
-	assert.Equal(t, "mcp.circuit_breaker filesystem: opened", d.Links[1].Title)
-	assert.Equal(t, "firing", d.Links[1].Status)
+	require.Len(t, d.Links, 3)
+	assert.Equal(t, "incident", d.Links[0].Kind)
+	assert.Equal(t, "mcp.circuit_breaker.opened · mcp.server.name=filesystem · agent-runner", d.Links[0].Title)
+	assert.Regexp(t, `^#/incidents/\d+$`, d.Links[0].URL)
+	assert.Equal(t, "open", d.Links[0].Status)
+	assert.Equal(t, "blog", d.Links[1].Kind)
+	assert.Equal(t, "MCP server filesystem: circuit open", d.Links[1].Title)
+	assert.Equal(t, "http://localhost:8791/2026-11-28-filesystem-circuit-open.html", d.Links[1].URL)
+	assert.Equal(t, "notification", d.Links[2].Kind)
+	assert.Equal(t, "inbox: MCP server filesystem: circuit breaker opened", d.Links[2].Title)
+	assert.Equal(t, "delivered", d.Links[2].Status)
+	assert.Equal(t, "2026-11-28T12:00:30Z", d.Links[2].Time)
+
+	// An event the ledger does not know has no links.
+	code, _ = td.get("/api/events/e2", &d)
+	require.Equal(t, http.StatusOK, code)
+	assert.Empty(t, d.Links)
 
 	var e struct{ Error string }
 	code, _ = td.get("/api/events/e1x", &e) // "e1" is a prefix: no partial matches
@@ -529,23 +542,25 @@ func TestOddEventIDs(t *testing.T) {
 // Without links.blog_url the dashboard serves the posts it links to.
 func TestBlogPostServing(t *testing.T) {
 	blogDir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "2026-11-28-post.md"), []byte(
-		"---\ntitle: Post\nevent_ids: [e1]\n---\nbody\n"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "2026-11-28-post.html"), []byte(
 		"<html><body><h1>Post</h1><script>alert(1)</script></body></html>"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(blogDir, "secret.txt"), []byte("no"), 0o600))
-	td := startDashboard(t, t.TempDir(), func(c *Config) { c.Links = LinksConfig{BlogDirectory: blogDir} })
+	host, led := startLedger(t)
+	ctx := context.Background()
+	require.NoError(t, led.RecordEvents(ctx, []incidents.Event{{Key: "k", Kind: "firing", EventID: "e1", Time: time.Now()}}))
+	require.NoError(t, led.RecordPost(ctx, incidents.Post{Key: "k", Slug: "2026-11-28-post", Title: "Post", Time: time.Now()}))
+	td := startDashboardOn(t, host, t.TempDir(), func(c *Config) { c.Links = LinksConfig{BlogDirectory: blogDir} })
 	td.consume(logsOf(fixture...))
 
 	var d struct {
-		Links []struct{ Kind, URL, File string } `json:"links"`
+		Links []struct{ Kind, URL string } `json:"links"`
 	}
 	td.get("/api/events/e1", &d)
-	require.Len(t, d.Links, 1)
-	assert.Equal(t, "/blog/2026-11-28-post.html", d.Links[0].URL)
-	assert.Equal(t, filepath.Join(blogDir, "2026-11-28-post.md"), d.Links[0].File)
+	require.Len(t, d.Links, 2)
+	assert.Equal(t, "blog", d.Links[1].Kind)
+	assert.Equal(t, "/blog/2026-11-28-post.html", d.Links[1].URL)
 
-	resp, err := http.Get(td.URL + d.Links[0].URL)
+	resp, err := http.Get(td.URL + d.Links[1].URL)
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -68,17 +68,16 @@ type TrackerConfig struct {
 	MaxReportsPerMinute int `mapstructure:"max_reports_per_minute"`
 }
 
-// LinksConfig tells the dashboard where blogexporter and notifyexporter
-// write, so the event view can link to the post and notification an event
-// caused. Empty values turn the lookup off.
+// LinksConfig tells the dashboard where the blog's posts open. Which post
+// and notifications belong to an event comes from the incident ledger (the
+// incidents extension), never from the blog's or notify's files.
 type LinksConfig struct {
-	// BlogDirectory is blogexporter's directory (posts are <slug>.md).
+	// BlogDirectory is blogexporter's directory; the dashboard serves its
+	// posts at /blog/<slug>.html when BlogURL is empty.
 	BlogDirectory string `mapstructure:"blog_directory"`
 	// BlogURL is the base URL the blog is served at; posts link to
 	// <blog_url>/<slug>.html.
 	BlogURL string `mapstructure:"blog_url"`
-	// NotifyInbox is notifyexporter's file target (one JSON line a notification).
-	NotifyInbox string `mapstructure:"notify_inbox"`
 }
 
 // SinksConfig tells the dashboard where the collector's own metrics are, for

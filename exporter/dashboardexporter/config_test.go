@@ -54,7 +54,7 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, 10*time.Second, cfg.ReadHeaderTimeout, "the default, against slowloris")
 				assert.Equal(t, RetentionConfig{MaxAge: 24 * time.Hour, MaxEvents: 1000, MaxSizeMiB: 10, Interval: 30 * time.Second}, cfg.Retention)
 				assert.Equal(t, TrackerConfig{Endpoint: "https://collector.example.com/v1/legacy/dashboard", MaxReportsPerMinute: 5}, cfg.Tracker)
-				assert.Equal(t, LinksConfig{BlogDirectory: "./var/blog", BlogURL: "http://localhost:8791", NotifyInbox: "./var/notify/inbox.jsonl"}, cfg.Links)
+				assert.Equal(t, LinksConfig{BlogDirectory: "./var/blog", BlogURL: "http://localhost:8791"}, cfg.Links)
 				assert.Equal(t, 10*time.Second, cfg.Timeout)
 				assert.Equal(t, int64(100), cfg.QueueConfig.Get().QueueSize)
 			},

@@ -21,6 +21,7 @@ import (
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/web"
 	"github.com/unitrack/unitrack/internal/httpguard"
+	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/sinkhealth"
 )
 
@@ -43,6 +44,7 @@ type dashboardExporter struct {
 
 	sinks    *sinkview.Collector
 	registry atomic.Value // sinkhealth.Source, found at start
+	ledger   atomic.Value // incidents.Source, found at start
 }
 
 // errNotOpen is retryable: exporterhelper keeps the batch until the store opens.
@@ -79,6 +81,9 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 	e.stop = make(chan struct{})
 	if reg, ok := sinkhealth.Find(host); ok {
 		e.registry.Store(sinkhealth.Source(reg))
+	}
+	if led, ok := incidents.Find(host); ok {
+		e.ledger.Store(incidents.Source(led))
 	}
 	done, err := e.tryStart(ctx)
 	if err != nil && !isRecoverableStartError(err) {
@@ -198,8 +203,11 @@ func (e *dashboardExporter) tryStart(ctx context.Context) (done bool, err error)
 			TrackerMaxPerMinute: e.cfg.Tracker.MaxReportsPerMinute,
 			BlogDirectory:       e.cfg.Links.BlogDirectory,
 			BlogURL:             e.cfg.Links.BlogURL,
-			NotifyInbox:         e.cfg.Links.NotifyInbox,
-			Sinks:               func(ctx context.Context) any { return e.sinks.Report(ctx) },
+			Incidents: func() incidents.Source {
+				src, _ := e.ledger.Load().(incidents.Source)
+				return src
+			},
+			Sinks: func(ctx context.Context) any { return e.sinks.Report(ctx) },
 		})
 		e.wg.Add(1)
 		go func() {

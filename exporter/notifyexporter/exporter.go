@@ -23,6 +23,7 @@ import (
 
 	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
 	"github.com/unitrack/unitrack/internal/incident"
+	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/recentids"
 )
 
@@ -70,10 +71,13 @@ type notifyExporter struct {
 
 	store  stateStore
 	ledger *ledger
-	saveMu sync.Mutex
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
+	// incidents is the incident ledger (the incidents extension), nil
+	// when it does not run.
+	incidents incidents.Recorder
+	saveMu    sync.Mutex
+	wake      chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
 	// cancel ends a blocked hand-over to a queue (block_on_overflow, or no
 	// queue at all) when shutting down.
 	cancel  context.CancelFunc
@@ -97,6 +101,7 @@ type target struct {
 	attrsUnfired      metric.MeasurementOption
 	attrsPaged        metric.MeasurementOption
 	attrsDuplicate    metric.MeasurementOption
+	attrsSilenced     metric.MeasurementOption
 	attrsFailedPerm   metric.MeasurementOption
 	attrsFailedRetry  metric.MeasurementOption
 }
@@ -147,6 +152,7 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 			attrsUnfired:      attr(attribute.String("reason", "unfired")),
 			attrsPaged:        attr(attribute.String("reason", "paged_elsewhere")),
 			attrsDuplicate:    attr(attribute.String("reason", "duplicate")),
+			attrsSilenced:     attr(attribute.String("reason", "silenced")),
 			attrsFailedPerm:   attr(attribute.Bool("permanent", true)),
 			attrsFailedRetry:  attr(attribute.Bool("permanent", false)),
 		}
@@ -202,6 +208,9 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 	}
 	for _, t := range e.targets {
 		t.grouper.trackOpened = e.ledger != nil
+	}
+	if l, ok := incidents.Find(host); ok {
+		e.incidents = l
 	}
 	restored := 0
 	if store != nil {
@@ -299,6 +308,7 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	opened := false
 	var oneShots []notification
+	var ledgerEvents []incidents.Event
 	e.mu.Lock()
 	now := e.now()
 	for _, rl := range ld.ResourceLogs().All() {
@@ -311,6 +321,9 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 						continue
 					}
 					e.recentDirty = true
+				}
+				if e.incidents != nil && e.ev.kind != incident.OneShot {
+					ledgerEvents = append(ledgerEvents, incidentEvent(&e.ev))
 				}
 				for _, gr := range e.groupers {
 					if e.ev.kind == incident.OneShot {
@@ -339,6 +352,9 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		}
 	}
 	e.mu.Unlock()
+	if e.incidents != nil {
+		e.recordEvents(ctx, ledgerEvents)
+	}
 	e.adoptPaged(ctx, newGroups)
 	e.recordSuppressed(ctx)
 	if len(oneShots) > 0 {
@@ -478,6 +494,9 @@ func (e *notifyExporter) enqueue(ctx context.Context, due []notification) {
 				zap.String("target", n.Target), zap.String("group", n.GroupKey))
 			continue
 		}
+		if e.incidents != nil && e.silenced(ctx, t, &n) {
+			continue
+		}
 		if err := t.inner.ConsumeLogs(ctx, notificationLogs(n)); err != nil {
 			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
 			e.logger.Warn("Notification could not be queued; will offer it again",
@@ -575,7 +594,10 @@ func (e *notifyExporter) pushFunc(t *target) consumer.ConsumeLogsFunc {
 						e.logger.Error("Queued notification is unreadable; dropped", zap.String("target", t.cfg.Name), zap.Error(err))
 						continue
 					}
-					err = e.deliver(ctx, t, n)
+					title, text, err := e.deliver(ctx, t, n)
+					if e.incidents != nil {
+						e.recordDelivery(ctx, n, title, text, deliveryStatus(err), err, 0)
+					}
 					switch {
 					case err == nil:
 						if e.ledger != nil {
@@ -617,9 +639,10 @@ func appendRecord(ld *plog.Logs) plog.LogRecord {
 }
 
 // deliver renders and sends one notification.
-func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification) error {
+// It returns the title and text sent.
+func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification) (title, text string, err error) {
 	upgradeQueued(&n)
-	title, text, err := t.templates.render(n)
+	title, text, err = t.templates.render(n)
 	if err != nil {
 		// A template that ran on the samples can still fail on odd data;
 		// the default templates always work.
@@ -628,18 +651,30 @@ func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification)
 	}
 	p, err := buildPayload(t.cfg.Type, n, title, text)
 	if err != nil {
-		return consumererror.NewPermanent(err)
+		return title, text, consumererror.NewPermanent(err)
 	}
 	if t.inbox != nil {
 		if err := t.inbox.write(p.body); err != nil {
-			return fmt.Errorf("target %q: write inbox file: %w", t.cfg.Name, err)
+			return title, text, fmt.Errorf("target %q: write inbox file: %w", t.cfg.Name, err)
 		}
-		return nil
+		return title, text, nil
 	}
 	if t.client == nil {
-		return fmt.Errorf("target %q: not started", t.cfg.Name)
+		return title, text, fmt.Errorf("target %q: not started", t.cfg.Name)
 	}
-	return deliverHTTP(ctx, t.client, t.cfg.Name, t.cfg.Endpoint, p, e.now())
+	return title, text, deliverHTTP(ctx, t.client, t.cfg.Name, t.cfg.Endpoint, p, e.now())
+}
+
+// deliveryStatus is the ledger's word for the outcome of one attempt.
+func deliveryStatus(err error) string {
+	switch {
+	case err == nil:
+		return incidents.DeliveryDelivered
+	case consumererror.IsPermanent(err):
+		return incidents.DeliveryFailed
+	default:
+		return incidents.DeliveryRetrying
+	}
 }
 
 // upgradeQueued fills the fields a notification queued by an older version

@@ -213,7 +213,8 @@ func TestPayloadGolden(t *testing.T) {
 	for _, tgt := range e.targets {
 		for _, n := range samples {
 			n.Target = tgt.cfg.Name
-			require.NoError(t, e.deliver(context.Background(), tgt, n))
+			_, _, err := e.deliver(context.Background(), tgt, n)
+			require.NoError(t, err)
 		}
 	}
 	reqs := srv.all()

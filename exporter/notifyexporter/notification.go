@@ -84,6 +84,9 @@ type notification struct {
 	// Attributes are those of the event that opened the group (and of the
 	// recovery event, for resolved notifications), as strings.
 	Attributes map[string]string `json:"attributes,omitempty"`
+	// SilenceNote tells of the silences of this incident that have ended
+	// since they held a notification back (it is also appended to Narrative).
+	SilenceNote string `json:"silence_note,omitempty"`
 	// Time is when the notification was made.
 	Time time.Time `json:"time"`
 }

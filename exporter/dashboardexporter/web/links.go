@@ -1,199 +1,72 @@
 package web
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"io"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
-// Link is a blog post or notification that names an event.
+// Link is the incident an event was folded into, its blog post or a
+// notification sent about it, as the incident ledger records them.
 type Link struct {
-	// Kind is "blog" or "notification".
+	// Kind is "incident", "blog" or "notification".
 	Kind  string `json:"kind"`
 	Title string `json:"title"`
-	// URL opens the post (when links.blog_url is set).
-	URL string `json:"url,omitempty"`
-	// File is the post's file when no URL is known.
-	File   string `json:"file,omitempty"`
+	// URL opens it: the incident view, the post (links.blog_url, else the
+	// dashboard's /blog/), nothing for a notification.
+	URL    string `json:"url,omitempty"`
 	Status string `json:"status,omitempty"`
 	Time   string `json:"time,omitempty"`
 }
 
-const (
-	maxLinks        = 10
-	maxBlogFiles    = 5000
-	frontMatterMax  = 256 << 10
-	inboxTailBytes  = 8 << 20
-	inboxMaxLineLen = 1 << 20
-)
+// maxNotificationLinks bounds the notifications listed on an event.
+const maxNotificationLinks = 10
 
-// linksFor finds, best effort, the blog posts (in links.blog_directory) and
-// notifications (in links.notify_inbox) that list eventID.
-func (s *Server) linksFor(eventID string) []Link {
+// linksFor asks the incident ledger for the incident of eventID, its posts
+// and its latest notifications. Without the ledger there are none.
+func (s *Server) linksFor(ctx context.Context, eventID string) []Link {
 	links := []Link{}
-	if s.opts.BlogDirectory != "" {
-		links = append(links, blogLinks(s.opts.BlogDirectory, s.opts.BlogURL, eventID)...)
+	src := s.incidents()
+	if src == nil || eventID == "" {
+		return links
 	}
-	if s.opts.NotifyInbox != "" {
-		links = append(links, inboxLinks(s.opts.NotifyInbox, eventID)...)
+	in, err := src.IncidentOfEvent(ctx, eventID)
+	if err != nil {
+		return links
+	}
+	d, err := src.Incident(ctx, in.ID)
+	if err != nil {
+		return links
+	}
+	links = append(links, Link{Kind: "incident", Title: incidentTitle(d.Incident), URL: "#/incidents/" + strconv.FormatInt(in.ID, 10),
+		Status: in.Status, Time: in.FirstSeen.Format(time.RFC3339)})
+	for _, p := range d.Posts {
+		links = append(links, Link{Kind: "blog", Title: p.Title, URL: s.postURL(p.Slug), Time: p.Time.Format(time.RFC3339)})
+	}
+	dl := d.Deliveries
+	if len(dl) > maxNotificationLinks {
+		dl = dl[len(dl)-maxNotificationLinks:]
+	}
+	for _, n := range dl {
+		links = append(links, Link{Kind: "notification", Title: n.Target + ": " + n.Title, Status: n.Status, Time: n.Time.Format(time.RFC3339)})
 	}
 	return links
 }
 
-type postFront struct {
-	Title    string    `yaml:"title"`
-	Status   string    `yaml:"status"`
-	Updated  time.Time `yaml:"updated"`
-	EventIDs []string  `yaml:"event_ids"`
-	Recent   []struct {
-		ID string `yaml:"id"`
-	} `yaml:"recent"`
-}
-
-func blogLinks(dir, baseURL, eventID string) []Link {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
+// postURL is where a post opens: links.blog_url when set, else the
+// dashboard's own /blog/ (when it knows the directory).
+func (s *Server) postURL(slug string) string {
+	switch {
+	case s.opts.BlogURL != "":
+		return strings.TrimRight(s.opts.BlogURL, "/") + "/" + slug + ".html"
+	case s.opts.BlogDirectory != "" && validPostName(slug+".html"):
+		return "/blog/" + slug + ".html"
 	}
-	type cand struct {
-		name string
-		mod  time.Time
-	}
-	var cands []cand
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		cands = append(cands, cand{e.Name(), info.ModTime()})
-	}
-	slices.SortFunc(cands, func(a, b cand) int { return b.mod.Compare(a.mod) })
-	if len(cands) > maxBlogFiles {
-		cands = cands[:maxBlogFiles]
-	}
-	needle := []byte(eventID)
-	var out []Link
-	for _, c := range cands {
-		fm, ok := readFrontMatter(filepath.Join(dir, c.name))
-		if !ok || !bytes.Contains(fm, needle) {
-			continue
-		}
-		var p postFront
-		if yaml.Unmarshal(fm, &p) != nil {
-			continue
-		}
-		found := slices.Contains(p.EventIDs, eventID)
-		for _, r := range p.Recent {
-			found = found || r.ID == eventID
-		}
-		if !found {
-			continue
-		}
-		slug := strings.TrimSuffix(c.name, ".md")
-		l := Link{Kind: "blog", Title: p.Title, Status: p.Status}
-		if !p.Updated.IsZero() {
-			l.Time = p.Updated.UTC().Format(time.RFC3339)
-		}
-		if baseURL != "" {
-			l.URL = strings.TrimRight(baseURL, "/") + "/" + slug + ".html"
-		} else {
-			// The dashboard serves the post itself (serveBlogPost).
-			l.URL = "/blog/" + slug + ".html"
-			l.File = filepath.Join(dir, c.name)
-		}
-		out = append(out, l)
-		if len(out) == maxLinks {
-			break
-		}
-	}
-	return out
-}
-
-// readFrontMatter returns the YAML between the leading "---" lines.
-func readFrontMatter(path string) ([]byte, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, false
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, frontMatterMax))
-	if err != nil {
-		return nil, false
-	}
-	rest, ok := bytes.CutPrefix(b, []byte("---\n"))
-	if !ok {
-		return nil, false
-	}
-	end := bytes.Index(rest, []byte("\n---"))
-	if end < 0 {
-		return nil, false
-	}
-	return rest[:end+1], true
-}
-
-type inboxLine struct {
-	Status   string    `json:"status"`
-	Target   string    `json:"target"`
-	Subject  string    `json:"subject"`
-	Family   string    `json:"family"`
-	Body     string    `json:"body"`
-	Time     time.Time `json:"time"`
-	EventIDs []string  `json:"event_ids"`
-}
-
-func inboxLinks(path, eventID string) []Link {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.Size() > inboxTailBytes {
-		if _, err := f.Seek(info.Size()-inboxTailBytes, io.SeekStart); err != nil {
-			return nil
-		}
-	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), inboxMaxLineLen)
-	needle := []byte(`"` + eventID + `"`)
-	var out []Link
-	for sc.Scan() {
-		line := sc.Bytes()
-		if !bytes.Contains(line, needle) {
-			continue
-		}
-		var n inboxLine
-		if json.Unmarshal(line, &n) != nil || !slices.Contains(n.EventIDs, eventID) {
-			continue
-		}
-		title := n.Family
-		if n.Subject != "" {
-			title += " " + n.Subject
-		}
-		if n.Body != "" {
-			title += ": " + n.Body
-		}
-		l := Link{Kind: "notification", Title: strings.TrimSpace(title), Status: n.Status, File: path}
-		if !n.Time.IsZero() {
-			l.Time = n.Time.UTC().Format(time.RFC3339)
-		}
-		out = append(out, l)
-	}
-	if len(out) > maxLinks {
-		out = out[len(out)-maxLinks:]
-	}
-	return out
+	return ""
 }
 
 // serveBlogPost serves one post of links.blog_directory, as blogexporter

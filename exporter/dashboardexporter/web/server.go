@@ -20,6 +20,7 @@ import (
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
 	"github.com/unitrack/unitrack/internal/httpguard"
+	"github.com/unitrack/unitrack/internal/incidents"
 )
 
 //go:embed assets
@@ -33,11 +34,13 @@ type Options struct {
 	TrackerEndpoint string
 	// TrackerMaxPerMinute caps the reports of one page a minute (0: no cap).
 	TrackerMaxPerMinute int
-	// BlogDirectory, BlogURL and NotifyInbox locate what blogexporter and
-	// notifyexporter wrote, for the event view's links.
+	// BlogDirectory is blogexporter's directory, served at /blog/; BlogURL,
+	// when set, is where posts open instead.
 	BlogDirectory string
 	BlogURL       string
-	NotifyInbox   string
+	// Incidents returns the incident ledger (the incidents extension); nil,
+	// or a func returning nil, answers its API with 404.
+	Incidents func() incidents.Source
 	// Sinks answers GET /api/sinks (each sink's buffer, drops, last error);
 	// nil answers 404.
 	Sinks func(ctx context.Context) any
@@ -108,6 +111,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/stream", s.serveStream)
 	mux.HandleFunc("GET /api/sinks", s.serveSinks)
 	mux.HandleFunc("GET /blog/{name}", s.serveBlogPost)
+	mux.HandleFunc("GET /api/incidents", s.serveIncidents)
+	mux.HandleFunc("GET /api/incidents/{id}", s.serveIncident)
+	mux.HandleFunc("GET /api/silences", s.serveSilences)
+	mux.HandleFunc("POST /api/silences", s.createSilence)
+	mux.HandleFunc("DELETE /api/silences/{id}", s.expireSilence)
 	mux.HandleFunc("GET /api/csrf", s.serveCSRF)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -299,7 +307,7 @@ func (s *Server) serveEvent(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, "event lookup", err)
 		return
 	}
-	writeJSON(w, eventDetail{JSON: ev.ToJSON(), Links: s.linksFor(ev.EventID)})
+	writeJSON(w, eventDetail{JSON: ev.ToJSON(), Links: s.linksFor(r.Context(), ev.EventID)})
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {

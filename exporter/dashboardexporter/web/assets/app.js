@@ -308,7 +308,9 @@
       (ev.links || []).forEach(function (l) {
         var li = el('li');
         li.appendChild(el('span', 'kind', l.kind + ': '));
-        if (l.url && (/^https?:\/\//i.test(l.url) || /^\/blog\/[A-Za-z0-9._-]+$/.test(l.url))) {
+        if (l.url && /^#\/incidents\/\d+$/.test(l.url)) {
+          var ia = el('a', '', l.title); ia.href = l.url; li.appendChild(ia);
+        } else if (l.url && (/^https?:\/\//i.test(l.url) || /^\/blog\/[A-Za-z0-9._-]+$/.test(l.url))) {
           var a = el('a', '', l.title || l.url); a.href = l.url; a.rel = 'noopener noreferrer'; a.target = '_blank';
           li.appendChild(a);
         } else {
@@ -321,7 +323,7 @@
       });
       var routes = ev.routes || [];
       if (!links.firstChild) {
-        var note = 'no blog post or notification names this event';
+        var note = 'no incident holds this event';
         if (routes.indexOf('blog') >= 0 || routes.indexOf('notify') >= 0) note += ' yet (routed to ' + routes.filter(function (r) { return r === 'blog' || r === 'notify'; }).join(' and ') + ')';
         links.appendChild(el('li', 'empty', note));
       }

@@ -1,0 +1,213 @@
+package dashboardexporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+
+	"github.com/unitrack/unitrack/extension/incidentsextension"
+	"github.com/unitrack/unitrack/internal/incidents"
+)
+
+type ledgerHost map[component.ID]component.Component
+
+func (h ledgerHost) GetExtensions() map[component.ID]component.Component { return h }
+
+// startLedger runs the real incidents extension (imported by tests only; the
+// dashboard finds it through the host).
+func startLedger(t testing.TB) (component.Host, incidents.Ledger) {
+	t.Helper()
+	f := incidentsextension.NewFactory()
+	cfg := f.CreateDefaultConfig().(*incidentsextension.Config)
+	cfg.Directory = t.TempDir()
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
+	require.NoError(t, err)
+	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
+	host := ledgerHost{component.NewID(f.Type()): ext}
+	led, ok := incidents.Find(host)
+	require.True(t, ok)
+	return host, led
+}
+
+// send makes a request with an optional CSRF token and JSON body.
+func (td *testDashboard) send(method, path, token string, body any, v any) int {
+	td.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(td.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, td.URL+path, rd)
+	require.NoError(td.t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("X-CSRF-Token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(td.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(td.t, err)
+	if v != nil {
+		require.NoError(td.t, json.Unmarshal(b, v), "body: %s", b)
+	}
+	return resp.StatusCode
+}
+
+func (td *testDashboard) csrfToken() string {
+	td.t.Helper()
+	var tok struct{ Header, Token string }
+	code, _ := td.get("/api/csrf", &tok)
+	require.Equal(td.t, http.StatusOK, code)
+	require.Equal(td.t, "X-CSRF-Token", tok.Header)
+	return tok.Token
+}
+
+func TestIncidentsAPI(t *testing.T) {
+	host, led := startLedger(t)
+	ctx := context.Background()
+	key := "mcp|agent-runner|mcp.server.name=filesystem"
+	require.NoError(t, led.RecordEvents(ctx, []incidents.Event{
+		{Key: key, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner", EventName: "mcp.circuit_breaker.opened", EventID: "e1", Time: t0},
+		{Key: key, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner", EventName: "mcp.circuit_breaker.opened", EventID: "e2", Time: t0.Add(time.Minute)},
+		{Key: "task|batch|task.name=nightly", Kind: "firing", Subject: "nightly", Service: "batch", EventID: "e3", Time: t0},
+		{Key: "task|batch|task.name=nightly", Kind: "resolved", EventID: "e4", Time: t0.Add(2 * time.Minute)},
+	}))
+	require.NoError(t, led.RecordDelivery(ctx, incidents.Delivery{Key: key, Target: "slack", Time: t0.Add(30 * time.Second), Status: incidents.DeliveryRetrying, Kind: "firing", Title: "t", Text: "x", Error: "503"}))
+	require.NoError(t, led.RecordPost(ctx, incidents.Post{Key: key, Slug: "2026-11-28-filesystem", Title: "post", Time: t0}))
+	td := startDashboardOn(t, host, t.TempDir(), func(c *Config) { c.Links = LinksConfig{BlogDirectory: t.TempDir()} })
+
+	var list struct {
+		Incidents []struct {
+			incidents.Incident
+			Title     string `json:"title"`
+			EventsURL string `json:"events_url"`
+		} `json:"incidents"`
+	}
+	code, _ := td.get("/api/incidents?status=open", &list)
+	require.Equal(t, http.StatusOK, code)
+	require.Len(t, list.Incidents, 1)
+	in := list.Incidents[0]
+	assert.Equal(t, key, in.Key)
+	assert.Equal(t, int64(2), in.Events)
+	assert.Equal(t, 60.0, in.Duration)
+	assert.Equal(t, []string{"e1", "e2"}, in.EventIDs)
+	assert.Equal(t, "/?q=%22filesystem%22&service=agent-runner&since=1795867200000&until=1795867260001", in.EventsURL)
+	code, _ = td.get("/api/incidents", &list)
+	require.Equal(t, http.StatusOK, code)
+	assert.Len(t, list.Incidents, 2)
+
+	var d struct {
+		Key        string
+		Deliveries []incidents.Delivery
+		Posts      []incidents.Post
+	}
+	code, _ = td.get("/api/incidents/"+strconv.FormatInt(in.ID, 10), &d)
+	require.Equal(t, http.StatusOK, code)
+	require.Len(t, d.Deliveries, 1)
+	assert.Equal(t, "retrying", d.Deliveries[0].Status)
+	assert.Equal(t, "503", d.Deliveries[0].Error)
+	require.Len(t, d.Posts, 1)
+	assert.Equal(t, "/blog/2026-11-28-filesystem.html", d.Posts[0].URL)
+
+	for _, tt := range []struct {
+		path, want string
+		code       int
+	}{
+		{"/api/incidents?status=closed", `status: expected open or resolved, got "closed"`, http.StatusBadRequest},
+		{"/api/incidents?limit=0", `limit: expected a number from 1 to 1000, got "0"`, http.StatusBadRequest},
+		{"/api/incidents/x", `id: expected a positive incident number, got "x"`, http.StatusBadRequest},
+		{"/api/incidents/999", `incident 999 not found (it may have been removed by retention)`, http.StatusNotFound},
+	} {
+		var e struct{ Error string }
+		code, _ := td.get(tt.path, &e)
+		assert.Equal(t, tt.code, code, tt.path)
+		assert.Equal(t, tt.want, e.Error, tt.path)
+	}
+}
+
+func TestSilencesAPI(t *testing.T) {
+	host, _ := startLedger(t)
+	td := startDashboardOn(t, host, t.TempDir(), nil)
+	token := td.csrfToken()
+	body := map[string]any{"matcher": map[string]string{"subject": "filesystem"}, "duration": "2h", "author": "ops", "comment": "restarting"}
+
+	var e struct{ Error string }
+	assert.Equal(t, http.StatusForbidden, td.send(http.MethodPost, "/api/silences", "", body, &e), "a write without the token is refused")
+	assert.Contains(t, e.Error, "CSRF")
+	assert.Equal(t, http.StatusForbidden, td.send(http.MethodPost, "/api/silences", "forged", body, &e))
+
+	var s struct {
+		incidents.Silence
+		Active bool
+	}
+	require.Equal(t, http.StatusCreated, td.send(http.MethodPost, "/api/silences", token, body, &s))
+	assert.True(t, s.Active)
+	assert.Equal(t, "filesystem", s.Matcher.Subject)
+	assert.Equal(t, 2*time.Hour, s.EndsAt.Sub(s.StartsAt))
+	assert.Equal(t, "ops", s.Author)
+
+	for _, tt := range []struct {
+		name string
+		body any
+		want string
+		code int
+	}{
+		{"empty matcher", map[string]any{"duration": "1h", "author": "ops"}, "matcher: set at least one of subject, group_key, category, service, event_name", 400},
+		{"bad duration", map[string]any{"matcher": map[string]string{"service": "a"}, "duration": "soon", "author": "ops"}, `duration: expected a positive Go duration such as 30m or 2h, got "soon"`, 400},
+		{"no end", map[string]any{"matcher": map[string]string{"service": "a"}, "author": "ops"}, "ends_at: missing, want an RFC 3339 time", 400},
+		{"no author", map[string]any{"matcher": map[string]string{"service": "a"}, "duration": "1h"}, "author: must not be empty", 400},
+		{"unknown field", map[string]any{"matcher": map[string]string{"service": "a"}, "duration": "1h", "author": "x", "until": "x"}, `body: expected a JSON silence (matcher, duration or ends_at, author, comment): json: unknown field "until"`, 400},
+		{"too long", map[string]any{"matcher": map[string]string{"service": "a"}, "duration": "2400h", "author": "x"}, "ends_at: at most 2160h0m0s from now", 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var e struct{ Error string }
+			assert.Equal(t, tt.code, td.send(http.MethodPost, "/api/silences", token, tt.body, &e))
+			assert.Equal(t, tt.want, e.Error)
+		})
+	}
+
+	var list struct {
+		Silences []struct {
+			ID     int64
+			Active bool
+		}
+	}
+	code, _ := td.get("/api/silences", &list)
+	require.Equal(t, http.StatusOK, code)
+	require.Len(t, list.Silences, 1)
+
+	path := "/api/silences/" + strconv.FormatInt(s.ID, 10)
+	assert.Equal(t, http.StatusForbidden, td.send(http.MethodDelete, path, "", nil, nil))
+	require.Equal(t, http.StatusOK, td.send(http.MethodDelete, path, token, nil, &s))
+	assert.False(t, s.Active)
+	assert.Equal(t, http.StatusNotFound, td.send(http.MethodDelete, "/api/silences/999", token, nil, nil))
+	td.get("/api/silences", &list)
+	assert.False(t, list.Silences[0].Active)
+}
+
+// Without the extension the ledger's API answers 404 with the fix.
+func TestIncidentsWithoutLedger(t *testing.T) {
+	td := startDashboard(t, t.TempDir(), nil)
+	var e struct{ Error string }
+	code, _ := td.get("/api/incidents", &e)
+	assert.Equal(t, http.StatusNotFound, code)
+	assert.Equal(t, "the incident ledger is not running: add the incidents extension to service::extensions", e.Error)
+	code, _ = td.get("/api/silences", nil)
+	assert.Equal(t, http.StatusNotFound, code)
+}
