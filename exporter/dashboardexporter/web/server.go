@@ -107,6 +107,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/stats", s.serveStats)
 	mux.HandleFunc("GET /api/stream", s.serveStream)
 	mux.HandleFunc("GET /api/sinks", s.serveSinks)
+	mux.HandleFunc("GET /api/analytics", s.serveAnalytics)
 	mux.HandleFunc("GET /blog/{name}", s.serveBlogPost)
 	mux.HandleFunc("GET /api/csrf", s.serveCSRF)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -210,6 +211,8 @@ func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 	json.NewEncoder(w).Encode(errorBody{Error: fmt.Sprintf(format, args...)})
 }
 
+func writeBody(w http.ResponseWriter, v any) { json.NewEncoder(w).Encode(v) }
+
 func writeJSON(w http.ResponseWriter, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -292,7 +295,7 @@ func (s *Server) serveEvent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ev, err := s.store.Get(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "event %q not found (it may have been removed by retention)", id)
+		s.serveMissingEvent(w, r, id)
 		return
 	}
 	if err != nil {
