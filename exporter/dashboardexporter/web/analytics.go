@@ -11,6 +11,8 @@ import (
 
 // analytics is the /api/analytics response.
 type analytics struct {
+	// Now is the time the uptime windows end at (Unix ms).
+	Now       int64                 `json:"now"`
 	Since     int64                 `json:"since"`
 	Until     int64                 `json:"until"`
 	Uptime    []store.UptimeSubject `json:"uptime"`
@@ -59,7 +61,7 @@ func (s *Server) serveAnalytics(w http.ResponseWriter, r *http.Request) {
 		today = time.UnixMilli(ms).UnixNano()
 	}
 	ctx := r.Context()
-	out := analytics{Since: since / 1e6, Until: until / 1e6}
+	out := analytics{Now: now.UnixMilli(), Since: since / 1e6, Until: until / 1e6}
 	if out.Uptime, err = s.store.Uptime(ctx, now); err == nil {
 		if out.Incidents, err = s.store.Incidents(ctx, since, until, 50); err == nil {
 			if out.Errors, err = s.store.Errors(ctx, now, today, 20); err == nil {

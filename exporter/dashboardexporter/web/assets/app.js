@@ -57,7 +57,7 @@
   function getJSON(url) {
     return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
       return r.json().then(function (body) {
-        if (!r.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + r.status);
+        if (!r.ok) { var e = new Error(body && body.error ? body.error : 'HTTP ' + r.status); e.body = body; throw e; }
         return body;
       });
     });
@@ -289,21 +289,7 @@
       kvRow(f, 'trace id', ev.trace_id || '');
       kvRow(f, 'span id', ev.span_id || '');
       if (ev.scope) kvRow(f, 'scope', ev.scope);
-      var links = $('d-links');
-      (ev.links || []).forEach(function (l) {
-        var li = el('li');
-        li.appendChild(el('span', 'kind', l.kind + ': '));
-        if (l.url && (/^https?:\/\//i.test(l.url) || /^\/blog\/[A-Za-z0-9._-]+$/.test(l.url))) {
-          var a = el('a', '', l.title || l.url); a.href = l.url; a.rel = 'noopener noreferrer'; a.target = '_blank';
-          li.appendChild(a);
-        } else {
-          li.appendChild(el('span', '', l.title));
-          if (l.file) li.appendChild(el('span', 'when', ' (' + l.file + ')'));
-        }
-        if (l.status) li.appendChild(el('span', 'state state-' + safeClass(l.status), l.status));
-        if (l.time) li.appendChild(el('span', 'when', ' ' + l.time));
-        links.appendChild(li);
-      });
+      var links = renderLinks(ev.links);
       var routes = ev.routes || [];
       if (!links.firstChild) {
         var note = 'no blog post or notification names this event';
@@ -319,7 +305,38 @@
     }).catch(function (err) {
       $('d-error').hidden = false;
       $('d-error').textContent = err.message;
+      // A removed event: what is remembered of it and the posts and
+      // notifications that name it, which outlive the retention.
+      var b = err.body || {};
+      if (b.removed) {
+        $('d-title').textContent = (b.removed.event_name || '(no event name)') + ' · removed';
+        $('d-body').textContent = 'This event (from ' + fmtTime(b.removed.time) + ') is no longer stored: retention removed it at ' + fmtTime(b.removed.removed_at) + '.';
+      }
+      if (b.links) {
+        var links = renderLinks(b.links);
+        if (!links.firstChild) links.appendChild(el('li', 'empty', 'no blog post or notification names this event'));
+      }
     });
+  }
+
+  function renderLinks(list) {
+    var links = $('d-links');
+    clear(links);
+    (list || []).forEach(function (l) {
+      var li = el('li');
+      li.appendChild(el('span', 'kind', l.kind + ': '));
+      if (l.url && (/^https?:\/\//i.test(l.url) || /^\/blog\/[A-Za-z0-9._-]+$/.test(l.url))) {
+        var a = el('a', '', l.title || l.url); a.href = l.url; a.rel = 'noopener noreferrer'; a.target = '_blank';
+        li.appendChild(a);
+      } else {
+        li.appendChild(el('span', '', l.title));
+        if (l.file) li.appendChild(el('span', 'when', ' (' + l.file + ')'));
+      }
+      if (l.status) li.appendChild(el('span', 'state state-' + safeClass(l.status), l.status));
+      if (l.time) li.appendChild(el('span', 'when', ' ' + l.time));
+      links.appendChild(li);
+    });
+    return links;
   }
 
   function route() {
@@ -335,7 +352,7 @@
 
   // ---- wiring --------------------------------------------------------------
   function refresh(fromHistory) {
-    if (!fromHistory) syncURL();
+    if (fromHistory !== true) syncURL(); // also called as an event listener
     state.cursor = '';
     $('export').href = '/api/events.jsonl?' + filterParams().toString();
     loadEvents(false);
@@ -461,6 +478,7 @@
     var q = filterParams().toString();
     if (UnitrackViews.sameView(q, location.search.slice(1))) return;
     history.pushState(null, '', (q ? '?' + q : location.pathname) + location.hash);
+    window.dispatchEvent(new Event('unitrack:view'));
   }
   function localInput(ms) {
     return new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 19);
