@@ -124,7 +124,7 @@ window.UnitrackAnalytics = (function () {
   }
 
   function trend(e) {
-    if (!e.previous) return e.count ? 'new in 24 h' : '';
+    if (!e.previous) return e.first_seen >= last.now - 86400000 ? 'new' : '▲ +' + e.count + ' (none the day before)';
     var d = e.count - e.previous;
     if (d === 0) return '= ' + e.previous;
     return (d > 0 ? '▲ +' : '▼ ') + d + ' (' + e.previous + ' the day before)';
