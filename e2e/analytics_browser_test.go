@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"net/http"
 	"fmt"
 	"strings"
 	"testing"
@@ -37,7 +39,17 @@ func TestBrowserDashboardViewsAndAnalytics(t *testing.T) {
 	for i, at := range []time.Duration{2 * time.Minute, 6 * time.Minute} {
 		post(t, d.track, "/v1/track", fmt.Sprintf(`{"event_type":"e2e_step","message":"brush step %d","category":"agent","timestamp":%q}`, i, m0.Add(at).Format(time.RFC3339)))
 	}
-	d.col.WaitFor(20*time.Second, func() bool { return findEvent(dash, "a new kind of failure") != "" }, "the events stored")
+	d.col.WaitFor(20*time.Second, func() bool {
+		r, err := http.Get(dash + "/api/events?event_name=e2e_step,e2e_new_failure,health.status_changed")
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		var page struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		return json.NewDecoder(r.Body).Decode(&page) == nil && len(page.Events) == 5 // two steps, the new failure, two status changes
+	}, "the events stored")
 
 	// Uptime over 24 h: known 20 h, down 1 h: 95 %.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(dash+"/")))
