@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
-	"net/http"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
