@@ -244,11 +244,12 @@ const markCols = "key, family, subject, service, time_ns, firing, event_id"
 
 // marksFrom is, per incident key of the families (all when none), the last
 // mark before sinceNs (the state the window starts in) and every mark from
-// sinceNs to untilNs, ordered by key and time.
+// sinceNs to untilNs, ordered by key and time. With families, only keys with
+// a subject count: an event named mcp.x without a server is of family mcp too.
 func (s *Store) marksFrom(ctx context.Context, families []string, sinceNs, untilNs int64) ([]markRow, error) {
 	fam, args := "", []any{}
 	if len(families) > 0 {
-		fam = " AND family IN (?" + strings.Repeat(",?", len(families)-1) + ")"
+		fam = " AND subject != '' AND family IN (?" + strings.Repeat(",?", len(families)-1) + ")"
 		for _, f := range families {
 			args = append(args, f)
 		}

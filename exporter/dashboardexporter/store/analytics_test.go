@@ -82,6 +82,8 @@ func TestUptime(t *testing.T) {
 			attrs: map[string]any{"mcp.server.name": "filesystem"}},
 		// Not a health check or MCP server: no uptime.
 		rec{at: 30*day - time.Hour, name: "task.failed", sev: plog.SeverityNumberError, attrs: map[string]any{"task.name": "nightly"}},
+		// Of family mcp by its name, but about no server: no uptime.
+		rec{at: 30*day - time.Hour, name: "mcp.tool_error", sev: plog.SeverityNumberError},
 	))
 	up, err := s.Uptime(context.Background(), aNow)
 	require.NoError(t, err)

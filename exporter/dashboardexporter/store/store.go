@@ -202,7 +202,7 @@ var migrations = []string{
 		event_id TEXT NOT NULL,
 		PRIMARY KEY (key, time_ns, event_id)
 	) WITHOUT ROWID;
-	CREATE INDEX incident_marks_family ON incident_marks(family, time_ns);
+	CREATE INDEX incident_marks_subject ON incident_marks(family, time_ns) WHERE subject != '';
 	CREATE INDEX incident_marks_time ON incident_marks(time_ns);
 	CREATE TABLE removed_events (
 		event_id TEXT PRIMARY KEY,
