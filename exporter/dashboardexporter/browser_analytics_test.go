@@ -90,7 +90,7 @@ func TestBrowserAnalytics(t *testing.T) {
 	assert.Equal(t, "agent.crash", testbin.EvalJS[string](t, ctx, `document.getElementById('f-event_name').value`))
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
 	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-uptime li[data-subject="ollama"] svg rect.down')`, 10*time.Second)
-	testbin.Screenshot(t, ctx, "dashboard.png")
+	testbin.Screenshot(t, ctx, "dashboard-analytics.png")
 }
 
 // TestBrowserRemovedEvent: a link to an event retention removed says so,
