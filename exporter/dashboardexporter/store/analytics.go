@@ -372,49 +372,43 @@ type IncidentStat struct {
 
 // Incidents are the incidents per subject (internal/incident's key) that
 // opened in [sinceNs, untilNs), most first. An incident opens at a firing
-// event when its key has none open and resolves at the next resolving one.
+// event when its key has none open and resolves at the next resolving one;
+// the key's last mark before sinceNs says whether one was open already.
+// SQLite does the walk (window functions over the state changes), so only
+// one row per key leaves the database.
 func (s *Store) Incidents(ctx context.Context, sinceNs, untilNs int64, limit int) ([]IncidentStat, error) {
-	all, err := s.marksFrom(ctx, nil, sinceNs, untilNs)
+	rows, err := s.r.QueryContext(ctx, `WITH
+		m AS (SELECT key, family, subject, service, time_ns, firing, event_id,
+				lag(firing) OVER (PARTITION BY key ORDER BY time_ns) AS prev
+			FROM incident_marks WHERE time_ns >= ?1 AND time_ns < ?2),
+		c AS (SELECT key, family, subject, service, time_ns, firing, event_id,
+				lead(time_ns) OVER (PARTITION BY key ORDER BY time_ns) AS next_ns
+			FROM m WHERE firing != coalesce(prev,
+				(SELECT i.firing FROM incident_marks i WHERE i.key = m.key AND i.time_ns < ?1 ORDER BY i.time_ns DESC LIMIT 1),
+				1 - firing))
+		SELECT key, family, subject, service, max(time_ns), event_id, next_ns IS NULL, count(*), count(next_ns),
+			coalesce(avg(next_ns - time_ns), 0), coalesce(max(next_ns - time_ns), 0)
+		FROM c WHERE firing = 1 GROUP BY key`, sinceNs, untilNs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("incidents: %w", err)
 	}
+	defer rows.Close()
 	out := []IncidentStat{}
-	for lo := 0; lo < len(all); {
-		hi := lo
-		for hi < len(all) && all[hi].key == all[lo].key {
-			hi++
+	for rows.Next() {
+		var st IncidentStat
+		var mean float64
+		var longest int64
+		if err := rows.Scan(&st.Key, &st.Family, &st.Subject, &st.Service, &st.LastStart, &st.LastEventID, &st.Open,
+			&st.Count, &st.Resolved, &mean, &longest); err != nil {
+			return nil, fmt.Errorf("incidents: %w", err)
 		}
-		m0 := all[lo]
-		st := IncidentStat{Key: m0.key, Family: m0.family, Subject: m0.subject, Service: m0.service}
-		open, counted := false, false
-		var start, total int64
-		for _, m := range all[lo:hi] {
-			switch {
-			case m.firing && !open:
-				open, start = true, m.timeNs
-				counted = m.timeNs >= sinceNs
-				if counted {
-					st.Count++
-					st.LastStart, st.LastEventID = m.timeNs/1e6, m.eventID
-				}
-			case !m.firing && open:
-				open = false
-				if counted {
-					d := m.timeNs - start
-					st.Resolved++
-					total += d
-					st.LongestSeconds = max(st.LongestSeconds, float64(d)/1e9)
-				}
-			}
-		}
-		st.Open = open
-		if st.Resolved > 0 {
-			st.MTTRSeconds = float64(total) / float64(st.Resolved) / 1e9
-		}
-		if st.Count > 0 {
-			out = append(out, st)
-		}
-		lo = hi
+		st.LastStart /= 1e6
+		st.MTTRSeconds = mean / 1e9
+		st.LongestSeconds = float64(longest) / 1e9
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("incidents: %w", err)
 	}
 	slices.SortFunc(out, func(a, b IncidentStat) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Key, b.Key))

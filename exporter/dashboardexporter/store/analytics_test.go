@@ -64,6 +64,12 @@ func health(at time.Duration, status string) rec {
 		attrs: map[string]any{"health.check": "ollama", "health.status": status}}
 }
 
+func redis(at time.Duration, status string) rec {
+	r := health(at, status)
+	r.attrs = map[string]any{"health.check": "redis", "health.status": status}
+	return r
+}
+
 const day = 24 * time.Hour
 
 func TestUptime(t *testing.T) {
@@ -140,10 +146,19 @@ func TestIncidentsMTTR(t *testing.T) {
 		// Before the window: not counted.
 		health(20*day, "unhealthy"),
 		health(20*day+time.Minute, "healthy"),
+		// redis: down since before the window (not counted), up in it, down
+		// again (counted, open); a repeated firing joins it.
+		redis(27*day, "unhealthy"), redis(29*day, "healthy"), redis(29*day+2*time.Hour, "unhealthy"), redis(29*day+3*time.Hour, "unhealthy"),
 	))
 	got, err := s.Incidents(context.Background(), aNow.Add(-2*day).UnixNano(), aNow.UnixNano(), 10)
 	require.NoError(t, err)
-	require.Len(t, got, 2)
+	require.Len(t, got, 3)
+	assert.Equal(t, "redis", got[1].Subject, "same count: by key, health before mcp")
+	assert.Equal(t, 1, got[1].Count)
+	assert.Equal(t, 0, got[1].Resolved)
+	assert.True(t, got[1].Open)
+	assert.Equal(t, aBase.Add(29*day+2*time.Hour).UnixMilli(), got[1].LastStart)
+	got[1], got[2] = got[2], got[1]
 	assert.Equal(t, "ollama", got[0].Subject)
 	assert.Equal(t, 2, got[0].Count)
 	assert.Equal(t, 2, got[0].Resolved)
