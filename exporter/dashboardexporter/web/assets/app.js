@@ -438,7 +438,7 @@
     document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && !$('detail').hidden) location.hash = '#/'; });
     window.addEventListener('hashchange', route);
     window.addEventListener('popstate', function () {
-      route();
+      // The hash (the open event) is hashchange's: route() runs there.
       var q = filterParams().toString();
       if (!UnitrackViews.sameView(q, location.search.slice(1))) { applyURLFilters(); refresh(true); }
     });
