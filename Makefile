@@ -23,7 +23,7 @@ SOURCES := $(shell find receiver processor exporter extension connector internal
 # The OpenTelemetry JS SDK client of the end-to-end tests (e2e/jsclient), from npm.
 JSCLIENT := e2e/jsclient/node_modules/.package-lock.json
 
-.PHONY: build routes run test unit-test python-test fuzz bench clean
+.PHONY: build routes run test unit-test python-test fuzz bench screenshots clean
 
 build: $(BIN) $(ROUTES_BIN)
 
@@ -85,6 +85,12 @@ fuzz:
 bench: $(BIN)
 	UNITRACK_BIN=$(BIN) $(GO) test -run='^$$' -bench=. -benchmem ./...
 	UNITRACK_BIN=$(BIN) PYTHONPATH=$(CURDIR)/clients/python/src $(PYTHON) clients/python/bench.py
+
+# The README's screenshots of the dashboard, taken by its chromium tests from
+# the real page.
+screenshots:
+	CI=true TEST_ARTIFACTS=$(CURDIR)/exporter/dashboardexporter/docs $(GO) test -count=1 \
+	  -run '^TestBrowser(Dashboard|SharedView|Analytics)$$' ./exporter/dashboardexporter/
 
 clean:
 	rm -rf _build bin

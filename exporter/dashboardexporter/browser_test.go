@@ -60,7 +60,8 @@ func TestBrowserDashboard(t *testing.T) {
 	testbin.WaitJS(t, ctx, rowsWith("held while paused"), 2*time.Second)
 	assert.Equal(t, "live", testbin.EvalJS[string](t, ctx, `document.getElementById('live-state').textContent`))
 
-	// A reader scrolled down keeps their place when live rows arrive.
+	// A reader scrolled down keeps their place: live rows wait, counted,
+	// until they scroll back to the top.
 	var batch []ev
 	for i := 0; i < 60; i++ {
 		batch = append(batch, ev{id: fmt.Sprintf("fill%02d", i), name: "agent.step", body: fmt.Sprintf("filler %d", i), at: 11 * time.Minute})
@@ -70,13 +71,17 @@ func TestBrowserDashboard(t *testing.T) {
 	testbin.EvalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 300, true)`)
 	anchor := testbin.EvalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
 		return document.elementFromPoint(r.left+20, r.top+60).closest('tr').dataset.eventId})()`)
-	td.consume(logsOf(ev{id: "live2", name: "agent.step", body: "while scrolled", at: 12 * time.Minute}))
-	testbin.WaitJS(t, ctx, rowsWith("while scrolled"), 5*time.Second)
-	time.Sleep(100 * time.Millisecond)
+	td.consume(logsOf(ev{id: "live2", name: "agent.step", body: "while scrolled", at: 12 * time.Minute},
+		ev{id: "live2b", name: "agent.step", body: "also while scrolled", at: 12 * time.Minute}))
+	testbin.WaitJS(t, ctx, `!document.getElementById('new-events').hidden && document.getElementById('show-new').textContent.startsWith('2 new events (scrolled away')`, 5*time.Second)
+	assert.Equal(t, "held while scrolled", testbin.EvalJS[string](t, ctx, `document.getElementById('live-state').textContent`))
+	assert.False(t, testbin.EvalJS[bool](t, ctx, rowsWith("while scrolled")), "held, not inserted")
 	after := testbin.EvalJS[string](t, ctx, `(function(){const b=document.getElementById('table-box');const r=b.getBoundingClientRect();
 		return document.elementFromPoint(r.left+20, r.top+60).closest('tr').dataset.eventId})()`)
 	assert.Equal(t, anchor, after, "the row under the reader's eyes stays put")
 	testbin.EvalJS[bool](t, ctx, `(document.getElementById('table-box').scrollTop = 0, true)`)
+	testbin.WaitJS(t, ctx, rowsWith("also while scrolled")+` && document.getElementById('new-events').hidden`, 5*time.Second)
+	testbin.WaitJS(t, ctx, `document.getElementById('live-state').textContent === 'live'`, 5*time.Second)
 
 	// Hostile fields are text: nothing ran, no element was created from them.
 	assert.True(t, testbin.EvalJS[bool](t, ctx, rowsWith(hostile)), "the markup is shown as text")

@@ -57,6 +57,10 @@ type RetentionConfig struct {
 	MaxSizeMiB int64 `mapstructure:"max_size_mib"`
 	// Interval is how often retention runs.
 	Interval time.Duration `mapstructure:"interval"`
+	// AnalyticsMaxAge keeps the analytics' aggregates (uptime, incidents,
+	// errors, rates per source) and the tombstones of removed events this
+	// long; they outlive the events, so it is longer than max_age.
+	AnalyticsMaxAge time.Duration `mapstructure:"analytics_max_age"`
 }
 
 // TrackerConfig configures the browser tracker script.
@@ -111,6 +115,9 @@ func (cfg *Config) Validate() error {
 	}
 	if r.MaxSizeMiB < 0 {
 		errs = append(errs, fmt.Errorf("retention.max_size_mib: must not be negative, got %d", r.MaxSizeMiB))
+	}
+	if r.AnalyticsMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("retention.analytics_max_age: must not be negative, got %s", r.AnalyticsMaxAge))
 	}
 	if (r.MaxAge > 0 || r.MaxEvents > 0 || r.MaxSizeMiB > 0) && r.Interval <= 0 {
 		errs = append(errs, fmt.Errorf("retention.interval: must be positive when a retention bound is set, got %s", r.Interval))

@@ -274,9 +274,10 @@ func dashboardURL(addr net.Addr, tls bool) string {
 
 func (e *dashboardExporter) retentionLoop(st *store.Store) {
 	r := store.Retention{
-		MaxAge:       e.cfg.Retention.MaxAge,
-		MaxEvents:    e.cfg.Retention.MaxEvents,
-		MaxSizeBytes: e.cfg.Retention.MaxSizeMiB << 20,
+		MaxAge:          e.cfg.Retention.MaxAge,
+		MaxEvents:       e.cfg.Retention.MaxEvents,
+		MaxSizeBytes:    e.cfg.Retention.MaxSizeMiB << 20,
+		AnalyticsMaxAge: e.cfg.Retention.AnalyticsMaxAge,
 	}
 	interval := e.cfg.Retention.Interval
 	if interval <= 0 {

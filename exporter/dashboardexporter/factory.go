@@ -54,6 +54,8 @@ func createDefaultConfig() component.Config {
 			MaxEvents:  5_000_000,
 			MaxSizeMiB: 2048,
 			Interval:   time.Minute,
+			// The uptime's longest window is 30 days.
+			AnalyticsMaxAge: 31 * 24 * time.Hour,
 		},
 		Sinks: SinksConfig{
 			MetricsURL:    defaultMetricsURL,

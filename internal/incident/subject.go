@@ -26,12 +26,19 @@ type subject struct {
 	aliases []string
 }
 
+// Domains of the subjects other components ask about by name (the
+// dashboard's uptime of health checks and MCP servers).
+const (
+	DomainMCP    = "mcp"
+	DomainHealth = "health"
+)
+
 // subjects are looked for in this order: the first canonical key present
 // wins; only when none is, the aliases of the record's category are tried.
 var subjects = []subject{
-	{key: track.AttrMCPServerName, domain: "mcp", noun: "MCP server",
+	{key: track.AttrMCPServerName, domain: DomainMCP, noun: "MCP server",
 		categories: []string{"mcp"}, aliases: []string{"server", "server_name", "mcp_server"}},
-	{key: track.AttrHealthCheck, domain: "health", noun: "Health check",
+	{key: track.AttrHealthCheck, domain: DomainHealth, noun: "Health check",
 		categories: []string{"health", "health_monitor"}, aliases: []string{"check", "check_name"}},
 	{key: track.AttrTaskName, domain: "task", noun: "Task",
 		categories: []string{"task", "tasks", "background_tasks"}, aliases: []string{"task_name", "task"}},

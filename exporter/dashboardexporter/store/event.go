@@ -41,6 +41,8 @@ type Event struct {
 	Resource   string
 	// text is what the full-text index holds besides the body.
 	text string
+	// mark is what the event does to its incident, for the analytics.
+	mark mark
 }
 
 // FromLogs flattens every record of ld. A record without track.event_id gets
@@ -59,7 +61,9 @@ func FromLogs(ld plog.Logs, now time.Time) []Event {
 		for _, sl := range rl.ScopeLogs().All() {
 			scope := sl.Scope()
 			for _, lr := range sl.LogRecords().All() {
-				out = append(out, fromRecord(lr, resJSON, service, scope, now, &buf))
+				ev := fromRecord(lr, resJSON, service, scope, now, &buf)
+				ev.mark = markOf(lr, res)
+				out = append(out, ev)
 			}
 		}
 	}

@@ -14,6 +14,9 @@ type Retention struct {
 	MaxEvents int64
 	// MaxSizeBytes keeps the database's used pages under this size.
 	MaxSizeBytes int64
+	// AnalyticsMaxAge drops the analytics' aggregates and the tombstones
+	// of removed events older than now - AnalyticsMaxAge.
+	AnalyticsMaxAge time.Duration
 }
 
 // deleteChunk bounds one delete transaction, so the writer lock is released
@@ -23,6 +26,11 @@ const deleteChunk = 5000
 // Prune enforces r and returns the number of events removed.
 func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int64, error) {
 	var removed int64
+	if r.AnalyticsMaxAge > 0 {
+		if err := s.pruneAnalytics(ctx, now.Add(-r.AnalyticsMaxAge).UnixNano()); err != nil {
+			return removed, err
+		}
+	}
 	if r.MaxAge > 0 {
 		n, err := s.deleteWhile(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time_ns < ? LIMIT ?)",
 			now.Add(-r.MaxAge).UnixNano())

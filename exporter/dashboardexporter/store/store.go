@@ -170,6 +170,57 @@ var migrations = []string{
 		UPDATE minute_counts SET n = n - 1
 		WHERE minute = old.time_ns / 60000000000 AND severity_number = old.severity_number;
 	END;`,
+	// 3: the analytics' aggregates (analytics.go), kept at insert and not
+	// at delete, so they outlive the events; and the tombstones of removed
+	// events, so a link to one can say what happened to it.
+	`CREATE TABLE source_minutes (
+		minute INTEGER NOT NULL,
+		source TEXT NOT NULL,
+		n INTEGER NOT NULL,
+		PRIMARY KEY (minute, source)
+	) WITHOUT ROWID;
+	CREATE TABLE error_hours (
+		event_name TEXT NOT NULL,
+		hour INTEGER NOT NULL,
+		n INTEGER NOT NULL,
+		PRIMARY KEY (event_name, hour)
+	) WITHOUT ROWID;
+	CREATE INDEX error_hours_hour ON error_hours(hour);
+	CREATE TABLE error_first (
+		event_name TEXT PRIMARY KEY,
+		first_ns INTEGER NOT NULL,
+		event_id TEXT NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX error_first_time ON error_first(first_ns);
+	CREATE TABLE incident_marks (
+		key TEXT NOT NULL,
+		family TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		service TEXT NOT NULL,
+		time_ns INTEGER NOT NULL,
+		firing INTEGER NOT NULL,
+		event_id TEXT NOT NULL,
+		PRIMARY KEY (key, time_ns, event_id)
+	) WITHOUT ROWID;
+	CREATE INDEX incident_marks_subject ON incident_marks(family, time_ns) WHERE subject != '';
+	CREATE INDEX incident_marks_time ON incident_marks(time_ns);
+	CREATE TABLE removed_events (
+		event_id TEXT PRIMARY KEY,
+		time_ns INTEGER NOT NULL,
+		event_name TEXT NOT NULL,
+		removed_ns INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX removed_events_removed ON removed_events(removed_ns);
+	CREATE TRIGGER events_tombstone AFTER DELETE ON events BEGIN
+		INSERT OR REPLACE INTO removed_events (event_id, time_ns, event_name, removed_ns)
+		VALUES (old.event_id, old.time_ns, old.event_name, unixepoch() * 1000000000);
+	END;`,
+}
+
+// backfills run after the migration to their version, in its transaction:
+// what SQL alone cannot derive (the incident model is Go).
+var backfills = map[int]func(context.Context, *sql.Tx) error{
+	3: backfillAnalytics,
 }
 
 // SchemaVersion is the schema version this code writes.
@@ -191,6 +242,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+		if fill := backfills[v+1]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
 			tx.Rollback()
@@ -361,6 +418,9 @@ func (s *Store) InsertThen(ctx context.Context, events []Event, then func([]Even
 		return nil, err
 	}
 	if err := addMinuteCounts(ctx, tx, stored); err != nil {
+		return nil, err
+	}
+	if err := addAnalytics(ctx, tx, stored); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -584,7 +584,9 @@ func TestMigrationFromVersion1(t *testing.T) {
 
 	db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
 	require.NoError(t, err)
-	for _, q := range []string{"DROP TRIGGER events_delete_count", "DROP TABLE minute_counts", "PRAGMA user_version = 1"} {
+	for _, q := range []string{"DROP TRIGGER events_delete_count", "DROP TABLE minute_counts", "DROP TRIGGER events_tombstone",
+		"DROP TABLE source_minutes", "DROP TABLE error_hours", "DROP TABLE error_first", "DROP TABLE incident_marks",
+		"DROP TABLE removed_events", "PRAGMA user_version = 1"} {
 		_, err = db.Exec(q)
 		require.NoError(t, err)
 	}

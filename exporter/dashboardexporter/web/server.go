@@ -110,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/stats", s.serveStats)
 	mux.HandleFunc("GET /api/stream", s.serveStream)
 	mux.HandleFunc("GET /api/sinks", s.serveSinks)
+	mux.HandleFunc("GET /api/analytics", s.serveAnalytics)
 	mux.HandleFunc("GET /blog/{name}", s.serveBlogPost)
 	mux.HandleFunc("GET /api/incidents", s.serveIncidents)
 	mux.HandleFunc("GET /api/incidents/{id}", s.serveIncident)
@@ -218,6 +219,8 @@ func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 	json.NewEncoder(w).Encode(errorBody{Error: fmt.Sprintf(format, args...)})
 }
 
+func writeBody(w http.ResponseWriter, v any) { json.NewEncoder(w).Encode(v) }
+
 func writeJSON(w http.ResponseWriter, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -300,7 +303,7 @@ func (s *Server) serveEvent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ev, err := s.store.Get(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "event %q not found (it may have been removed by retention)", id)
+		s.serveMissingEvent(w, r, id)
 		return
 	}
 	if err != nil {

@@ -57,7 +57,7 @@
   function getJSON(url) {
     return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
       return r.json().then(function (body) {
-        if (!r.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + r.status);
+        if (!r.ok) { var e = new Error(body && body.error ? body.error : 'HTTP ' + r.status); e.body = body; throw e; }
         return body;
       });
     });
@@ -123,8 +123,14 @@
   function updateNewBanner() {
     var n = state.pending.length;
     $('new-events').hidden = n === 0;
-    $('show-new').textContent = n + (n === 1 ? ' new event' : ' new events') + ' (paused)';
+    $('show-new').textContent = n + (n === 1 ? ' new event' : ' new events') + (state.paused ? ' (paused)' : ' (scrolled away: click or scroll to the top)');
+    if (!state.paused && n) setLive('paused', 'held while scrolled');
+    else if (!state.paused && $('live-state').textContent === 'held while scrolled') setLive('on', 'live');
   }
+
+  // The live tail holds new rows while the reader is scrolled away from the
+  // top, so what they read does not move; the banner counts what arrived.
+  function scrolledAway() { return $('table-box').scrollTop > 2; }
 
   // ---- live stream ---------------------------------------------------------
   function setLive(cls, text) { var s = $('live-state'); s.className = 'live ' + cls; s.textContent = text; }
@@ -142,7 +148,7 @@
       try { ev = JSON.parse(msg.data); } catch (e) { return; }
       if (ev.id <= state.maxId) return;
       state.maxId = ev.id;
-      if (state.paused) { state.pending.push(ev); updateNewBanner(); }
+      if (state.paused || scrolledAway()) { state.pending.push(ev); updateNewBanner(); }
       else { queueRow(ev); }
       scheduleStats();
     });
@@ -204,35 +210,14 @@
     });
   }
 
-  var SVG = 'http://www.w3.org/2000/svg';
   function renderHistogram(buckets, seconds) {
-    var svg = $('histogram');
-    clear(svg);
-    $('bucket-label').textContent = seconds === 60 ? 'minute' : (seconds / 60) + ' minutes';
-    var max = 1;
-    buckets.forEach(function (b) {
-      var sum = 0; for (var k in b.counts) sum += b.counts[k];
-      if (sum > max) max = sum;
-    });
-    var w = 600 / Math.max(buckets.length, 1);
-    buckets.forEach(function (b, i) {
-      var y = 80;
-      SEVERITIES.slice().reverse().forEach(function (sev) {
-        var n = b.counts[sev] || 0;
-        if (!n) return;
-        var h = n / max * 78;
-        y -= h;
-        var r = document.createElementNS(SVG, 'rect');
-        r.setAttribute('x', String(i * w));
-        r.setAttribute('y', String(y));
-        r.setAttribute('width', String(Math.max(w - 1, 0.5)));
-        r.setAttribute('height', String(h));
-        r.setAttribute('class', 'sev-' + sev);
-        var title = document.createElementNS(SVG, 'title');
-        title.textContent = new Date(b.start).toLocaleString() + ': ' + n + ' ' + sev;
-        r.appendChild(title);
-        svg.appendChild(r);
-      });
+    $('bucket-label').textContent = seconds === 60 ? 'minute' : seconds < 3600 ? (seconds / 60) + ' minutes' : (seconds / 3600) + ' hours';
+    UnitrackViews.histogram($('histogram'), $('hist-readout'), buckets, seconds, function (since, until) {
+      $('f-range').value = 'custom';
+      $('custom-range').hidden = false;
+      $('f-since').value = localInput(since);
+      $('f-until').value = localInput(until);
+      refresh();
     });
     var legend = $('legend');
     if (!legend.firstChild) SEVERITIES.forEach(function (s) { legend.appendChild(el('span', 'sev-' + s, s)); });
@@ -304,23 +289,7 @@
       kvRow(f, 'trace id', ev.trace_id || '');
       kvRow(f, 'span id', ev.span_id || '');
       if (ev.scope) kvRow(f, 'scope', ev.scope);
-      var links = $('d-links');
-      (ev.links || []).forEach(function (l) {
-        var li = el('li');
-        li.appendChild(el('span', 'kind', l.kind + ': '));
-        if (l.url && /^#\/incidents\/\d+$/.test(l.url)) {
-          var ia = el('a', '', l.title); ia.href = l.url; li.appendChild(ia);
-        } else if (l.url && (/^https?:\/\//i.test(l.url) || /^\/blog\/[A-Za-z0-9._-]+$/.test(l.url))) {
-          var a = el('a', '', l.title || l.url); a.href = l.url; a.rel = 'noopener noreferrer'; a.target = '_blank';
-          li.appendChild(a);
-        } else {
-          li.appendChild(el('span', '', l.title));
-          if (l.file) li.appendChild(el('span', 'when', ' (' + l.file + ')'));
-        }
-        if (l.status) li.appendChild(el('span', 'state state-' + safeClass(l.status), l.status));
-        if (l.time) li.appendChild(el('span', 'when', ' ' + l.time));
-        links.appendChild(li);
-      });
+      var links = renderLinks(ev.links);
       var routes = ev.routes || [];
       if (!links.firstChild) {
         var note = 'no incident holds this event';
@@ -336,7 +305,40 @@
     }).catch(function (err) {
       $('d-error').hidden = false;
       $('d-error').textContent = err.message;
+      // A removed event: what is remembered of it and the posts and
+      // notifications that name it, which outlive the retention.
+      var b = err.body || {};
+      if (b.removed) {
+        $('d-title').textContent = (b.removed.event_name || '(no event name)') + ' · removed';
+        $('d-body').textContent = 'This event (from ' + fmtTime(b.removed.time) + ') is no longer stored: retention removed it at ' + fmtTime(b.removed.removed_at) + '.';
+      }
+      if (b.links) {
+        var links = renderLinks(b.links);
+        if (!links.firstChild) links.appendChild(el('li', 'empty', 'no blog post or notification names this event'));
+      }
     });
+  }
+
+  function renderLinks(list) {
+    var links = $('d-links');
+    clear(links);
+    (list || []).forEach(function (l) {
+      var li = el('li');
+      li.appendChild(el('span', 'kind', l.kind + ': '));
+      if (l.url && /^#\/incidents\/\d+$/.test(l.url)) {
+        var ia = el('a', '', l.title); ia.href = l.url; li.appendChild(ia);
+      } else if (l.url && (/^https?:\/\//i.test(l.url) || /^\/blog\/[A-Za-z0-9._-]+$/.test(l.url))) {
+        var a = el('a', '', l.title || l.url); a.href = l.url; a.rel = 'noopener noreferrer'; a.target = '_blank';
+        li.appendChild(a);
+      } else {
+        li.appendChild(el('span', '', l.title));
+        if (l.file) li.appendChild(el('span', 'when', ' (' + l.file + ')'));
+      }
+      if (l.status) li.appendChild(el('span', 'state state-' + safeClass(l.status), l.status));
+      if (l.time) li.appendChild(el('span', 'when', ' ' + l.time));
+      links.appendChild(li);
+    });
+    return links;
   }
 
   function route() {
@@ -351,7 +353,8 @@
   }
 
   // ---- wiring --------------------------------------------------------------
-  function refresh() {
+  function refresh(fromHistory) {
+    if (fromHistory !== true) syncURL(); // also called as an event listener
     state.cursor = '';
     $('export').href = '/api/events.jsonl?' + filterParams().toString();
     loadEvents(false);
@@ -430,34 +433,54 @@
       if (!state.paused) flushPending();
     });
     $('show-new').addEventListener('click', function () {
+      $('table-box').scrollTop = 0;
       state.paused = false; $('pause').textContent = 'Pause'; setLive('on', 'live'); flushPending();
     });
     $('detail').addEventListener('click', function (e) { if (e.target === $('detail')) location.hash = '#/'; });
     document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && !$('detail').hidden) location.hash = '#/'; });
     window.addEventListener('hashchange', route);
+    window.addEventListener('popstate', function () {
+      // The hash (the open event) is hashchange's: route() runs there.
+      var q = filterParams().toString();
+      if (!UnitrackViews.sameView(q, location.search.slice(1))) { applyURLFilters(); refresh(true); }
+    });
+    $('table-box').addEventListener('scroll', function () {
+      if (!state.paused && !scrolledAway() && state.pending.length) flushPending();
+    });
+    $('d-copy').addEventListener('click', function () {
+      UnitrackViews.copyText(location.href, $('d-link'), function (msg) { $('d-copied').textContent = msg; });
+    });
     route();
     applyURLFilters();
-    refresh();
+    refresh(true);
     setInterval(loadStats, 30000);
     loadSinks();
     setInterval(loadSinks, 5000);
   }
 
   // A link such as /?q=filesystem&since=<ms>&until=<ms> (track.EventsLink,
-  // the blog's "events of this incident") opens the list filtered.
+  // the blog's "events of this incident") opens the list filtered; the page
+  // writes its own view there too (syncURL), so any view can be shared.
   function applyURLFilters() {
     var p = new URLSearchParams(location.search);
-    if (p.get('q')) $('f-q').value = p.get('q');
+    $('filters').reset();
+    $('f-q').value = p.get('q') || '';
     ['severity', 'category', 'source', 'service', 'event_name'].forEach(function (k) {
-      if (p.get(k)) setSelect($('f-' + k), p.get(k));
+      setSelect($('f-' + k), p.get(k) || '');
     });
-    var s = Number(p.get('since')), u = Number(p.get('until'));
-    if (s > 0 || u > 0) {
-      $('f-range').value = 'custom';
-      $('custom-range').hidden = false;
-      if (s > 0) $('f-since').value = localInput(s);
-      if (u > 0) $('f-until').value = localInput(u);
-    }
+    var r = UnitrackViews.rangeOf(p);
+    $('f-range').value = r.preset;
+    $('custom-range').hidden = r.preset !== 'custom';
+    if (r.since) $('f-since').value = localInput(r.since);
+    if (r.until) $('f-until').value = localInput(r.until);
+  }
+  // syncURL records the current filters as a new history entry (back and
+  // forward walk through views), keeping the open event's hash.
+  function syncURL() {
+    var q = filterParams().toString();
+    if (UnitrackViews.sameView(q, location.search.slice(1))) return;
+    history.pushState(null, '', (q ? '?' + q : location.pathname) + location.hash);
+    window.dispatchEvent(new Event('unitrack:view'));
   }
   function localInput(ms) {
     return new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 19);

@@ -1,0 +1,120 @@
+package dashboardexporter
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+	"github.com/unitrack/unitrack/internal/testbin"
+)
+
+// TestBrowserAnalytics: the uptime strip of a check that was down for a
+// known hour shows that hour and the right percentage; "first seen today"
+// holds a new error name and not an old one.
+func TestBrowserAnalytics(t *testing.T) {
+	ctx := testbin.Browser(t)
+	td := startDashboard(t, t.TempDir(), nil)
+	now := time.Now().Truncate(time.Second)
+	rel := func(d time.Duration) time.Duration { return now.Add(-d).Sub(t0) } // logsOf times are t0 + at
+	check := func(id, status string, ago time.Duration) ev {
+		sev := "INFO"
+		if status == "unhealthy" {
+			sev = "ERROR"
+		}
+		return ev{id: id, name: "health.status_changed", body: "ollama: " + status, sev: sev, source: "health_monitor", at: rel(ago),
+			attrs: map[string]any{"health.check": "ollama", "health.status": status}}
+	}
+	td.consume(logsOf(
+		check("h1", "healthy", 20*time.Hour),
+		check("h2", "unhealthy", 5*time.Hour),
+		check("h3", "healthy", 4*time.Hour),
+		ev{id: "m1", name: "mcp.circuit_breaker.opened", body: "filesystem opened", sev: "ERROR", source: "circuit_breaker", at: rel(30 * time.Minute),
+			attrs: map[string]any{"mcp.server.name": "filesystem"}},
+		ev{id: "m2", name: "mcp.circuit_breaker.closed", body: "filesystem closed", sev: "INFO", source: "circuit_breaker", at: rel(20 * time.Minute),
+			attrs: map[string]any{"mcp.server.name": "filesystem"}},
+		ev{id: "o1", name: "agent.crash", body: "old crash", sev: "ERROR", at: rel(3 * 24 * time.Hour)},
+		ev{id: "o2", name: "agent.crash", body: "old crash again", sev: "ERROR", at: rel(time.Hour)},
+		ev{id: "n1", name: "planner.exploded", body: "a new kind of failure", sev: "FATAL", at: rel(0)},
+	))
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
+	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-uptime li[data-subject="ollama"] svg rect.down')`, 10*time.Second)
+	// The default window is 7 days; choose 24 h.
+	testbin.EvalJS[bool](t, ctx, `(function(){const s=document.getElementById('an-window'); s.value='24h'; s.dispatchEvent(new Event('change')); return true})()`)
+	li := `document.querySelector('#an-uptime li[data-subject="ollama"]')`
+	downs := testbin.EvalJS[[]map[string]string](t, ctx, `Array.from(`+li+`.querySelectorAll('rect.down')).map(r => ({start: r.dataset.start, end: r.dataset.end, title: r.textContent}))`)
+	require.Len(t, downs, 1)
+	assert.Equal(t, fmt.Sprint(now.Add(-5*time.Hour).UnixMilli()), downs[0]["start"])
+	assert.Equal(t, fmt.Sprint(now.Add(-4*time.Hour).UnixMilli()), downs[0]["end"])
+	assert.Contains(t, downs[0]["title"], "(60 min)")
+	// Known for 20 hours, down for one: 95 %.
+	assert.Equal(t, "95.00 %", testbin.EvalJS[string](t, ctx, li+`.querySelector('.pct').textContent`))
+	assert.Equal(t, "up", testbin.EvalJS[string](t, ctx, li+`.querySelector('.state').textContent`))
+	// The strip draws the outage where it was: 5 h to 4 h before the end of 24 h.
+	x := testbin.EvalJS[float64](t, ctx, li+`.querySelector('rect.down').x.baseVal.value`)
+	assert.InDelta(t, 1000*19.0/24, x, 1)
+	fs := `document.querySelector('#an-uptime li[data-subject="filesystem"]')`
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, fs+`.textContent`), "1 outage, 10 min down")
+
+	// Incidents and MTTR: ollama one (60 min), filesystem one (10 min).
+	testbin.WaitJS(t, ctx, `document.querySelectorAll('#an-incidents tbody tr[data-key]').length >= 2`, 5*time.Second)
+	mttr := testbin.EvalJS[map[string]string](t, ctx, `Object.fromEntries(Array.from(document.querySelectorAll('#an-incidents tbody tr[data-key]')).map(r => [r.children[0].textContent, r.querySelector('.mttr').textContent]))`)
+	assert.Equal(t, "60 min", mttr["health: ollama"])
+	assert.Equal(t, "10 min", mttr["mcp: filesystem"])
+
+	// First seen today: the new name, not the old one; both in the top list.
+	newNames := testbin.EvalJS[[]string](t, ctx, `Array.from(document.querySelectorAll('#an-new li[data-name]')).map(l => l.dataset.name)`)
+	if now.Add(-time.Hour).Day() == now.Day() { // the old name's recent error is today too, but it was first seen 3 days ago
+		assert.Contains(t, newNames, "planner.exploded")
+	}
+	assert.NotContains(t, newNames, "agent.crash")
+	top := testbin.EvalJS[[]string](t, ctx, `Array.from(document.querySelectorAll('#an-errors tr[data-name]')).map(r => r.dataset.name)`)
+	assert.Contains(t, top, "agent.crash")
+	assert.Contains(t, top, "planner.exploded")
+
+	// Rates per source over the page's range (default: the last 24 h).
+	srcs := testbin.EvalJS[[]string](t, ctx, `Array.from(document.querySelectorAll('#an-sources tr[data-source]')).map(r => r.dataset.source)`)
+	assert.Contains(t, srcs, "health_monitor")
+	assert.Contains(t, srcs, "track_event")
+
+	// A name in the top list opens the list of its errors.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#an-errors tr[data-name="agent.crash"] a`))))
+	testbin.WaitJS(t, ctx, rowIDs("o2"), 10*time.Second)
+	assert.Equal(t, "agent.crash", testbin.EvalJS[string](t, ctx, `document.getElementById('f-event_name').value`))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
+	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-uptime li[data-subject="ollama"] svg rect.down')`, 10*time.Second)
+	testbin.Screenshot(t, ctx, "dashboard-analytics.png")
+}
+
+// TestBrowserRemovedEvent: a link to an event retention removed says so,
+// and lists the blog post that names it.
+func TestBrowserRemovedEvent(t *testing.T) {
+	ctx := testbin.Browser(t)
+	blog := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(blog, "2026-11-28-ollama-down.md"),
+		[]byte("---\ntitle: 'Health check ollama: unhealthy'\nstatus: resolved\nevent_ids: [r1]\n---\nbody\n"), 0o600))
+	td := startDashboard(t, t.TempDir(), func(c *Config) { c.Links.BlogDirectory = blog })
+	td.consume(logsOf(ev{id: "r1", name: "health.status_changed", body: "ollama down", sev: "ERROR", attrs: map[string]any{"health.check": "ollama", "health.status": "unhealthy"}}))
+	td.de.mu.Lock()
+	st := td.de.store
+	td.de.mu.Unlock()
+	_, err := st.Prune(t.Context(), store.Retention{MaxEvents: 1}, time.Now())
+	require.NoError(t, err)
+	// MaxEvents keeps one: store a second so r1 is the one removed.
+	td.consume(logsOf(ev{id: "r2", name: "agent.step", body: "later"}))
+	_, err = st.Prune(t.Context(), store.Retention{MaxEvents: 1}, time.Now())
+	require.NoError(t, err)
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/#/events/r1")))
+	testbin.WaitJS(t, ctx, `document.getElementById('d-body').textContent.includes('no longer stored')`, 10*time.Second)
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, `document.getElementById('d-title').textContent`), "health.status_changed")
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, `document.getElementById('d-error').textContent`), "removed by retention")
+	assert.Equal(t, "/blog/2026-11-28-ollama-down.html", testbin.EvalJS[string](t, ctx, `document.querySelector('#d-links a').getAttribute('href')`))
+}
