@@ -1,6 +1,7 @@
 package legacy
 
 import (
+	"bytes"
 	"encoding/hex"
 	"strings"
 	"sync"
@@ -530,11 +531,13 @@ func (d *decoder) emit(e *event, idx int) error {
 			e.shape.data(f.obj, d.respelled)
 		}
 	}
-	for _, u := range e.unk {
+	for i, u := range e.unk {
 		key := d.intern(u.key)
 		dst, exists := attrs.GetOrPutEmpty(key)
 		if exists {
-			if d.sp.dataWins {
+			// A key repeated at the top level keeps its first value (and is
+			// written back with it); only a clash with data keeps its text.
+			if d.sp.dataWins && !repeatsUnknown(e.unk[:i], u.key) {
 				e.shape.topCollides(key, u.v, &d.buf)
 			}
 			continue
@@ -551,6 +554,17 @@ func (d *decoder) emit(e *event, idx int) error {
 		e.writeShape(attrs)
 	}
 	return nil
+}
+
+// repeatsUnknown reports whether key is one of the unknown top-level fields
+// before it (a line with a duplicate key; json.dumps never writes one).
+func repeatsUnknown(before []unknownField, key []byte) bool {
+	for _, u := range before {
+		if bytes.Equal(u.key, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // drop removes the record being written (the last one) after a late error.
