@@ -38,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 			id: component.NewIDWithName(metadata.Type, "full"),
 			check: func(t *testing.T, cfg *Config) {
 				assert.Equal(t, 10*time.Second, cfg.Timeout)
-				assert.Equal(t, time.Minute, cfg.BackOffConfig.MaxElapsedTime)
+				assert.Equal(t, time.Minute, cfg.RetryConfig.MaxElapsedTime)
 				require.True(t, cfg.QueueConfig.HasValue())
 				assert.Equal(t, "file_storage", cfg.QueueConfig.Get().StorageID.String())
 				assert.Equal(t, int64(100), cfg.QueueConfig.Get().QueueSize)

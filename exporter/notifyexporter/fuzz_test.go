@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 )
 
 // FuzzDecodeNotification: whatever a (damaged) queue holds, decoding either
@@ -19,7 +21,7 @@ func FuzzDecodeNotification(f *testing.F) {
 	f.Add([]byte(`{"target":"x","status":"firing","count":-1,"event_ids":null}`))
 	f.Add([]byte(`{"target":"x","status":"resolved","first_seen":"0001-01-01T00:00:00Z","body":"\u0000<!here>"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		n, err := decodeNotification(b)
+		n, err := target.DecodeNotification(b)
 		if err != nil {
 			return
 		}
@@ -27,7 +29,7 @@ func FuzzDecodeNotification(f *testing.F) {
 		if err != nil {
 			t.Fatalf("default templates failed on a decoded notification: %v", err)
 		}
-		for _, typ := range []string{typeWebhook, typeSlack, typeDiscord, typeNtfy, typeFile} {
+		for _, typ := range []string{"webhook", "slack", "discord", "ntfy", "file"} {
 			p, err := buildPayload(typ, n, title, text)
 			if err != nil {
 				continue // e.g. a time outside JSON's range

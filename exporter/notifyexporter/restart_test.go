@@ -51,10 +51,10 @@ func TestTargetDownAcrossRestart(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	newCfg := func() *Config {
-		cfg := fastConfig(httpTarget("hook", typeWebhook, srv.URL+"/hook"))
+		cfg := fastConfig(httpTarget("hook", "webhook", srv.URL+"/hook"))
 		cfg.QueueConfig.Get().StorageID = &fileStorageID
 		cfg.Storage = &fileStorageID
-		cfg.BackOffConfig.MaxElapsedTime = 0 // keep retrying until shut down
+		cfg.RetryConfig.MaxElapsedTime = 0 // keep retrying until shut down
 		return cfg
 	}
 	ctx := context.Background()
@@ -92,5 +92,5 @@ func TestTargetDownAcrossRestart(t *testing.T) {
 	n := decodeBody(t, delivered[0].body)
 	assert.Equal(t, "firing", n["status"])
 	assert.Equal(t, []any{"01A"}, n["event_ids"])
-	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_sent", attribute.String("target", "hook")))
+	assert.Equal(t, int64(1), env.sum(t, "otelcol_exporter_notify_notifications_sent", attribute.String("target", "hook")))
 }
