@@ -423,17 +423,6 @@ func TestPermanentErrorDroppedAndLoggedWithoutSecrets(t *testing.T) {
 	assert.True(t, sawReject, "the rejection is logged with the target name and status")
 }
 
-func TestNetworkErrorHasNoURL(t *testing.T) {
-	srv := newTargetServer(t, nil)
-	endpoint := srv.URL + "/services/T000/B000/SECRETTOKEN"
-	srv.Close()
-	err := deliverHTTP(context.Background(), http.DefaultClient, "ops", endpoint, payload{body: []byte("{}"), contentType: "application/json"}, time.Now())
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), "SECRETTOKEN")
-	assert.NotContains(t, err.Error(), "/services/")
-	assert.Contains(t, err.Error(), `target "ops": POST failed: `)
-}
-
 // TestFullQueueKeepsNotificationsInBacklog: a queue that refuses (full)
 // does not lose notifications; they are offered again until accepted.
 func TestFullQueueKeepsNotificationsInBacklog(t *testing.T) {

@@ -42,7 +42,7 @@ func TestCreateFailsOnBadTemplate(t *testing.T) {
 	cfg.Targets = []TargetConfig{{Name: "ops", Type: "file", Path: "x", Title: "{{.Count | nosuchfunc}}"}}
 	_, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.Error(t, err)
-	assert.Equal(t, `targets[0]: target "ops": title: template: title:1: function "nosuchfunc" not defined`, err.Error())
+	assert.Equal(t, `targets::0: target "ops": title: template: title:1: function "nosuchfunc" not defined`, err.Error())
 }
 
 func TestStartFailsWithoutStorageExtension(t *testing.T) {
