@@ -75,7 +75,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterNotifyNotificationsSuppressed, err = builder.meter.Int64Counter(
 		"otelcol_exporter_notify_notifications_suppressed",
-		metric.WithDescription("Notifications not sent, by target and reason: grouped (an event folded into a group's notification instead of sending its own), repeat (a group_interval tick with new events held back by repeat_interval), unfired (a group that resolved before group_wait ended), paged_elsewhere (the ledger holds the incident as paged by another collector), silenced (a silence of the incidents extension matched it). [Alpha]"),
+		metric.WithDescription("Notifications not sent, by target and reason: grouped (an event folded into a group's notification instead of sending its own), repeat (a group_interval tick with new events held back by repeat_interval), unfired (a group that resolved before group_wait ended), duplicate (a one-shot repeat inside dedupe_window), paged_elsewhere (the ledger holds the incident as paged by another collector), silenced (a silence of the incidents extension matched it). [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)
