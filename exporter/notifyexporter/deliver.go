@@ -15,9 +15,10 @@ import (
 	"github.com/unitrack/unitrack/internal/incidents"
 )
 
-// This file is the far side of each target's sending queue: a queued
-// notification is decoded, rendered with the target's templates and handed
-// to the Target of its type.
+// This file is each target's sending queue as notify uses it: the record a
+// notification becomes in the queue, and on the far side the push that
+// decodes it, renders it with the target's templates and hands it to the
+// Target of its type.
 
 // notificationLogs encodes a notification as the one log record its queue holds.
 func notificationLogs(n target.Notification) plog.Logs {
