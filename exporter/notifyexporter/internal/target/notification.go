@@ -91,7 +91,7 @@ type Notification struct {
 	Time time.Time `json:"time"`
 }
 
-var ErrNoTarget = errors.New("notification has no target")
+var errNoTarget = errors.New("notification has no target")
 
 // DecodeNotification parses a queued notification.
 func DecodeNotification(b []byte) (Notification, error) {
@@ -100,7 +100,7 @@ func DecodeNotification(b []byte) (Notification, error) {
 		return n, fmt.Errorf("decode queued notification: %w", err)
 	}
 	if n.Target == "" {
-		return n, ErrNoTarget
+		return n, errNoTarget
 	}
 	if n.Status != StatusFiring && n.Status != StatusResolved {
 		return n, fmt.Errorf("decode queued notification: status %q is not firing or resolved", n.Status)

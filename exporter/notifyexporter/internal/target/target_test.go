@@ -67,7 +67,7 @@ func TestMessageJSON(t *testing.T) {
 
 func TestDecodeNotification(t *testing.T) {
 	_, err := DecodeNotification([]byte(`{"status":"firing"}`))
-	assert.ErrorIs(t, err, ErrNoTarget)
+	assert.ErrorIs(t, err, errNoTarget)
 	_, err = DecodeNotification([]byte(`{"target":"x","status":"pending"}`))
 	assert.EqualError(t, err, `decode queued notification: status "pending" is not firing or resolved`)
 	n, err := DecodeNotification([]byte(`{"target":"x","status":"resolved","count":3}`))
