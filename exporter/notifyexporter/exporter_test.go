@@ -202,6 +202,13 @@ func TestPayloadGolden(t *testing.T) {
 		httpTarget("ops-discord", "discord", srv.URL+"/api/webhooks/1/abc"),
 		ntfy,
 	)
+	// Every registered type has goldens here; a file line is the webhook body
+	// (TestFileTargetWritesJSONL reads it back).
+	covered := []string{"file"}
+	for _, tc := range cfg.Targets {
+		covered = append(covered, tc.Type)
+	}
+	assert.ElementsMatch(t, targetTypes.Types(), covered, "a registered type without golden payloads: add it above, run -update")
 	e, err := newNotifyExporter(context.Background(), env.set, cfg)
 	require.NoError(t, err)
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
