@@ -23,12 +23,12 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                         metric.Meter
-	mu                            sync.Mutex
-	registrations                 []metric.Registration
-	NotifyNotificationsFailed     metric.Int64Counter
-	NotifyNotificationsSent       metric.Int64Counter
-	NotifyNotificationsSuppressed metric.Int64Counter
+	meter                                 metric.Meter
+	mu                                    sync.Mutex
+	registrations                         []metric.Registration
+	ExporterNotifyNotificationsFailed     metric.Int64Counter
+	ExporterNotifyNotificationsSent       metric.Int64Counter
+	ExporterNotifyNotificationsSuppressed metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -60,21 +60,21 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
-	builder.NotifyNotificationsFailed, err = builder.meter.Int64Counter(
-		"otelcol_notify_notifications_failed",
+	builder.ExporterNotifyNotificationsFailed, err = builder.meter.Int64Counter(
+		"otelcol_exporter_notify_notifications_failed",
 		metric.WithDescription("Delivery attempts that failed, by target and whether the failure is permanent (the notification is dropped) or retryable (exporterhelper retries it). [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.NotifyNotificationsSent, err = builder.meter.Int64Counter(
-		"otelcol_notify_notifications_sent",
+	builder.ExporterNotifyNotificationsSent, err = builder.meter.Int64Counter(
+		"otelcol_exporter_notify_notifications_sent",
 		metric.WithDescription("Notifications delivered to a target, by target and status (firing, resolved). [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.NotifyNotificationsSuppressed, err = builder.meter.Int64Counter(
-		"otelcol_notify_notifications_suppressed",
-		metric.WithDescription("Notifications not sent, by target and reason: grouped (an event folded into a group's notification instead of sending its own), repeat (a group_interval tick with new events held back by repeat_interval), unfired (a group that resolved before group_wait ended), paged_elsewhere (the ledger holds the incident as paged by another collector), silenced (a silence of the incidents extension matched it). [Alpha]"),
+	builder.ExporterNotifyNotificationsSuppressed, err = builder.meter.Int64Counter(
+		"otelcol_exporter_notify_notifications_suppressed",
+		metric.WithDescription("Notifications not sent, by target and reason: grouped (an event folded into a group's notification instead of sending its own), repeat (a group_interval tick with new events held back by repeat_interval), unfired (a group that resolved before group_wait ended), duplicate (a one-shot repeat inside dedupe_window), paged_elsewhere (the ledger holds the incident as paged by another collector), silenced (a silence of the incidents extension matched it). [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)

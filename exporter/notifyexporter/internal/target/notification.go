@@ -1,4 +1,4 @@
-package notifyexporter
+package target
 
 import (
 	"encoding/json"
@@ -10,33 +10,33 @@ import (
 // Kinds of a notification: about an incident (firing, then resolved) or a
 // one-shot message (the legacy notify() call, never resolved).
 const (
-	kindIncident = "incident"
-	kindOneShot  = "one_shot"
+	KindIncident = "incident"
+	KindOneShot  = "one_shot"
 )
 
 // Priorities of a notification, the legacy notify() words: one-shots keep
 // the priority they were sent with, incidents take it from their severity.
 const (
-	priorityLow    = "low"
-	priorityNormal = "normal"
-	priorityHigh   = "high"
-	priorityUrgent = "urgent"
+	PriorityLow    = "low"
+	PriorityNormal = "normal"
+	PriorityHigh   = "high"
+	PriorityUrgent = "urgent"
 )
 
 // Statuses of a notification.
 const (
-	statusFiring   = "firing"
-	statusResolved = "resolved"
+	StatusFiring   = "firing"
+	StatusResolved = "resolved"
 )
 
-// notificationVersion is the version of the notification's JSON shape, in
+// NotificationVersion is the version of the notification's JSON shape, in
 // the queue and in the generic webhook and file payloads.
-const notificationVersion = "1"
+const NotificationVersion = "1"
 
-// notification is one message about one group to one target: what the
+// Notification is one message about one group to one target: what the
 // grouping stage emits, what the sending queue stores (as JSON), and what
 // the templates see.
-type notification struct {
+type Notification struct {
 	Version string `json:"version"`
 	Target  string `json:"target"`
 	// Kind is incident or one_shot.
@@ -93,16 +93,16 @@ type notification struct {
 
 var errNoTarget = errors.New("notification has no target")
 
-// decodeNotification parses a queued notification.
-func decodeNotification(b []byte) (notification, error) {
-	var n notification
+// DecodeNotification parses a queued notification.
+func DecodeNotification(b []byte) (Notification, error) {
+	var n Notification
 	if err := json.Unmarshal(b, &n); err != nil {
 		return n, fmt.Errorf("decode queued notification: %w", err)
 	}
 	if n.Target == "" {
 		return n, errNoTarget
 	}
-	if n.Status != statusFiring && n.Status != statusResolved {
+	if n.Status != StatusFiring && n.Status != StatusResolved {
 		return n, fmt.Errorf("decode queued notification: status %q is not firing or resolved", n.Status)
 	}
 	return n, nil
