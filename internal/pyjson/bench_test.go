@@ -1,0 +1,56 @@
+package pyjson
+
+import (
+	"encoding/json"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// benchAttrs is a record's attributes as the the json_events lines carry them: strings,
+// integers, doubles, a nested map and a slice.
+func benchAttrs() pcommon.Map {
+	m := pcommon.NewMap()
+	m.PutStr("track.source", "json_events")
+	m.PutStr("track.category", "background_tasks")
+	m.PutStr("track.event_id", "01JDZ8Q3W6ZP5T7M6XK1V9N2AB")
+	m.PutStr("msg", "Task nightly_summary failed: \"timeout\" after 30 s\n")
+	m.PutInt("pid", 4121)
+	m.PutInt("attempt", 3)
+	m.PutDouble("ratio", 0.5)
+	m.PutDouble("ts", 1764331200.123)
+	m.PutBool("final", true)
+	d := m.PutEmptyMap("data")
+	d.PutStr("task", "nightly_summary")
+	d.PutDouble("duration_s", 12.75)
+	d.PutEmptySlice("tags").FromRaw([]any{"a", "b", int64(7)})
+	return m
+}
+
+// BenchmarkAppendMap writes the same attributes with AppendMap and, as the
+// stock baseline doing the same work, encoding/json marshalling m.AsRaw():
+//
+//	go test ./internal/pyjson -run '^$' -bench . -benchmem
+func BenchmarkAppendMap(b *testing.B) {
+	m := benchAttrs()
+	b.Run("pyjson", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf = AppendMap(buf[:0], m)
+		}
+		b.SetBytes(int64(len(buf)))
+	})
+	b.Run("encoding_json_baseline", func(b *testing.B) {
+		raw := m.AsRaw()
+		b.ReportAllocs()
+		var out []byte
+		for b.Loop() {
+			var err error
+			if out, err = json.Marshal(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(int64(len(out)))
+	})
+}
