@@ -4,6 +4,9 @@ import (
 	"strings"
 
 	"github.com/valyala/fastjson"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 // str returns the string in slot, "" when absent. A non-string is an error.
@@ -56,26 +59,75 @@ func (e *event) idStr(slot int, field string) string {
 	return ""
 }
 
-// enum returns the lower-cased value of slot if it is one of allowed.
-func (e *event) enum(slot int, field string, required bool, allowed ...string) string {
+// enumWord is one word an enum field allows and the severity it gives the
+// record (unset for enums that set none).
+type enumWord struct {
+	word string
+	sev  plog.SeverityNumber
+}
+
+// enum is the words of one enum field, as a table.
+type enum struct {
+	words    []enumWord
+	expected string // "one of a, b", for errors
+}
+
+func newEnum(words ...enumWord) *enum {
+	names := make([]string, len(words))
+	for i, w := range words {
+		names[i] = w.word
+	}
+	return &enum{words: words, expected: "one of " + strings.Join(names, ", ")}
+}
+
+// enum returns the word of en that slot holds (matched case-insensitively),
+// the zero enumWord when it is absent or not one of them.
+func (e *event) enum(slot int, field string, required bool, en *enum) enumWord {
 	v := e.known[slot]
-	expected := "one of " + strings.Join(allowed, ", ")
 	if v == nil {
 		if required {
-			e.errs = append(e.errs, &FieldError{Field: field, Expected: expected})
+			e.errs = append(e.errs, &FieldError{Field: field, Expected: en.expected})
 		}
-		return ""
+		return enumWord{}
 	}
 	if v.Type() == fastjson.TypeString {
 		sb, _ := v.StringBytes()
-		for _, a := range allowed {
-			if len(sb) == len(a) && strings.EqualFold(string(sb), a) {
-				return a
+		for _, w := range en.words {
+			if len(sb) == len(w.word) && strings.EqualFold(string(sb), w.word) {
+				return w
 			}
 		}
 	}
-	e.failField(field, expected, v)
-	return ""
+	e.failField(field, en.expected, v)
+	return enumWord{}
+}
+
+// severityWord sets the record's severity from a level word in slot (kept
+// as sent), or to info spelled def when the field is absent.
+func (e *event) severityWord(slot int, field, def string) {
+	e.sevText, e.sevNum = def, plog.SeverityNumberInfo
+	v := e.known[slot]
+	if v == nil {
+		return
+	}
+	word := e.str(slot, field)
+	if v.Type() != fastjson.TypeString {
+		return
+	}
+	if n, ok := track.SeverityFromWord(word); ok {
+		e.sevNum, e.sevText = n, word
+	} else {
+		e.failField(field, track.SeverityWordsExpected, v)
+	}
+}
+
+// optStr is str for a field that becomes attribute key when it is sent.
+func (e *event) optStr(slot int, field, key string) string {
+	s := e.str(slot, field)
+	if e.known[slot] != nil {
+		e.putStr(key, s)
+	}
+	return s
 }
 
 // number checks that slot holds a JSON number and queues it as attribute key
@@ -144,4 +196,50 @@ func (e *event) keepUnused(slot int, field string) {
 	if v := e.known[slot]; v != nil {
 		e.putRaw(field, field, v)
 	}
+}
+
+// severity sets a severity that the format derives (from an enum word), with
+// its upper-case level word as the text.
+func (e *event) severity(n plog.SeverityNumber) {
+	e.sevNum = n
+	e.sevText = LevelWord(n)
+}
+
+// timeFrom sets the time from the first present of slots; the others
+// stay attributes under their own names.
+func (e *event) timeFrom(slots []int, fields []string) {
+	used := false
+	for i, s := range slots {
+		if e.known[s] == nil {
+			continue
+		}
+		if !used {
+			used = true
+			e.time(s, fields[i])
+			continue
+		}
+		e.keepUnused(s, fields[i])
+	}
+}
+
+// kind reads the required enum field that says what happened: the record's
+// name is prefix and the word, its severity the word's.
+func (e *event) kind(slot int, field, prefix string, en *enum) string {
+	w := e.enum(slot, field, true, en)
+	e.name = prefix + w.word
+	e.severity(w.sev)
+	return w.word
+}
+
+// tags queues track.tags from an array (kept as sent).
+func (e *event) tags(slot int) {
+	v := e.known[slot]
+	if v == nil {
+		return
+	}
+	if v.Type() != fastjson.TypeArray {
+		e.failField("tags", "an array of strings", v)
+		return
+	}
+	e.putRaw(track.AttrTags, "tags", v)
 }
