@@ -1,7 +1,7 @@
 // Package pjson writes pdata values as JSON without reflection, so that they
-// read back with the same types. The json_events encoder (internal/legacy) and
-// the dashboard's store both write events with it. Its walk over values
-// (Style) is shared with internal/pyjson, which spells leaves as json.dumps.
+// read back with the same types; the dashboard's store writes events with it.
+// Its walk over values (Style) is shared with internal/pyjson, the
+// json_events encoder's writer, which spells the leaves as json.dumps does.
 package pjson
 
 import (
@@ -60,18 +60,7 @@ func AppendString(dst []byte, s string) []byte {
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
+			dst = AppendASCIIEscape(dst, c, false)
 			i++
 			start = i
 			continue

@@ -29,7 +29,7 @@ type Style struct {
 func (st *Style) AppendValue(dst []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return st.String(dst, v.Str())
+		return st.appendString(dst, v.Str())
 	case pcommon.ValueTypeInt:
 		return strconv.AppendInt(dst, v.Int(), 10)
 	case pcommon.ValueTypeDouble:
@@ -58,7 +58,7 @@ func (st *Style) AppendMap(dst []byte, m pcommon.Map) []byte {
 			dst = st.comma(dst)
 		}
 		first = false
-		dst = st.String(dst, k)
+		dst = st.appendString(dst, k)
 		if st.Spaced {
 			dst = append(dst, ':', ' ')
 		} else {
@@ -81,11 +81,51 @@ func (st *Style) AppendSlice(dst []byte, s pcommon.Slice) []byte {
 	return append(dst, ']')
 }
 
+// appendString writes s with the style's String, except for the common
+// string that no style escapes (printable ASCII without " and \), which it
+// copies itself: keys and most values, without the cost of the call.
+func (st *Style) appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return st.String(dst, s)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
 func (st *Style) comma(dst []byte) []byte {
 	if st.Spaced {
 		return append(dst, ',', ' ')
 	}
 	return append(dst, ',')
+}
+
+// AppendASCIIEscape writes the escape of an ASCII byte that a JSON string
+// cannot hold as it is (or that a writer chooses to escape, as json.dumps
+// does DEL): \" \\ \n \r \t, \b and \f too when bf is set (json.dumps
+// writes them so), any other byte as \u00XX in lower-case hex.
+func AppendASCIIEscape(dst []byte, c byte, bf bool) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	case '\b':
+		if bf {
+			return append(dst, '\\', 'b')
+		}
+	case '\f':
+		if bf {
+			return append(dst, '\\', 'f')
+		}
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 }
 
 // AppendNonFinite writes NaN and the infinities, which JSON cannot hold and
