@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/unitrack/unitrack/internal/pjson"
 )
 
 // benchAttrs is a record's attributes as the the json_events lines carry them: strings,
@@ -27,20 +29,27 @@ func benchAttrs() pcommon.Map {
 	return m
 }
 
-// BenchmarkAppendMap writes the same attributes with AppendMap and, as the
-// stock baseline doing the same work, encoding/json marshalling m.AsRaw():
+// BenchmarkAppendMap writes the same attributes with this package's
+// AppendMap, with internal/pjson's (the compact style on the same walk) and,
+// as the stock baseline doing the same work, encoding/json marshalling
+// m.AsRaw():
 //
 //	go test ./internal/pyjson -run '^$' -bench . -benchmem
 func BenchmarkAppendMap(b *testing.B) {
 	m := benchAttrs()
-	b.Run("pyjson", func(b *testing.B) {
-		b.ReportAllocs()
-		var buf []byte
-		for b.Loop() {
-			buf = AppendMap(buf[:0], m)
-		}
-		b.SetBytes(int64(len(buf)))
-	})
+	for _, enc := range []struct {
+		name string
+		fn   func([]byte, pcommon.Map) []byte
+	}{{"pyjson", AppendMap}, {"pjson", pjson.AppendMap}} {
+		b.Run(enc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var buf []byte
+			for b.Loop() {
+				buf = enc.fn(buf[:0], m)
+			}
+			b.SetBytes(int64(len(buf)))
+		})
+	}
 	b.Run("encoding_json_baseline", func(b *testing.B) {
 		raw := m.AsRaw()
 		b.ReportAllocs()
