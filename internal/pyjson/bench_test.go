@@ -35,6 +35,13 @@ func benchAttrs() pcommon.Map {
 // m.AsRaw():
 //
 //	go test ./internal/pyjson -run '^$' -bench . -benchmem
+//
+// On the shared 2-core development machine (3 runs, medians): pyjson 526
+// ns/op, pjson 483 ns/op, encoding/json 2914 ns/op and 29 allocs: 5.5x and
+// 6.0x faster, 0 allocs. Before the walk was shared (each package its own
+// copy) the ratios were 5.7x and 5.9x; in one process, old copy against new,
+// the shared walk is 9 % (pyjson) and 4 % (pjson) faster, since it copies
+// strings that need no escape without calling the style.
 func BenchmarkAppendMap(b *testing.B) {
 	m := benchAttrs()
 	for _, enc := range []struct {
