@@ -123,16 +123,9 @@ func (r *trackReceiver) Start(ctx context.Context, host component.Host) error {
 // guard refuses foreign Hosts and Origins before confighttp's layers (and
 // so before the body) see the request.
 func (r *trackReceiver) guard() *httpguard.Guard {
-	var origins []string
-	if c := r.cfg.CORS.Get(); c != nil {
-		origins = c.AllowedOrigins
-	}
-	return httpguard.New(httpguard.Options{
-		Endpoint:       r.cfg.NetAddr.Endpoint,
-		AllowedHosts:   r.cfg.AllowedHosts,
-		AllowedOrigins: origins,
-		RequireOrigin:  r.cfg.RequireOrigin,
-	})
+	opts := httpguard.ForServer(r.cfg.ServerConfig, r.cfg.AllowedHosts)
+	opts.RequireOrigin = r.cfg.RequireOrigin
+	return httpguard.New(opts)
 }
 
 func (r *trackReceiver) Shutdown(ctx context.Context) error {
