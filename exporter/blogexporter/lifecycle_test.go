@@ -154,7 +154,7 @@ func TestStartsLateOnUnusableDirectory(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
 	dir := filepath.Join(file, "blog")
 	cfg := testConfig(dir)
-	cfg.BackOffConfig.Enabled = false // see each refusal, not exporterhelper's retries
+	cfg.RetryConfig.Enabled = false // see each refusal, not exporterhelper's retries
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
