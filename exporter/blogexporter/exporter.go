@@ -394,9 +394,42 @@ func (e *blogExporter) persistStatsLocked(now time.Time) error {
 // lists_interval unless force — each file atomically. What fails stays dirty
 // and is written by a later flush.
 func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force bool) error {
-	s := e.state
+	e.expireLocked(ctx, now)
+	removed, errs := e.removeExpiredLocked()
+	batch, batched, renderErrs := e.renderDirtyLocked()
+	errs = append(errs, renderErrs...)
+	if err := ctx.Err(); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	wrote := removed || len(batch) > 0
+	errs = append(errs, e.writePostsLocked(ctx, batch, batched)...)
+	if len(e.written) > 0 {
+		e.recordPosts(ctx, e.written, now)
+		e.written = e.written[:0]
+	}
+	listsDue := force || e.cfg.ListsInterval == 0 || now.Sub(e.lastLists) >= e.cfg.ListsInterval
+	if e.state.listsDirty && listsDue && len(errs) == 0 {
+		if err := e.writeLists(e.state.sortedPosts()); err != nil {
+			errs = append(errs, err)
+		} else {
+			e.state.listsDirty = false
+			e.lastLists = now
+			wrote = true
+		}
+	}
+	if wrote {
+		if err := e.dir.syncDir(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// expireLocked marks for removal the posts beyond max_posts and, at most
+// once per ageCheckInterval, those older than max_age.
+func (e *blogExporter) expireLocked(ctx context.Context, now time.Time) {
 	maxPosts := e.cfg.MaxPosts
-	if maxPosts > 0 && len(s.posts) <= maxPosts {
+	if maxPosts > 0 && len(e.state.posts) <= maxPosts {
 		maxPosts = 0
 	}
 	maxAge := time.Duration(0)
@@ -405,13 +438,16 @@ func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force boo
 		e.lastAgeCheck = now
 	}
 	if maxPosts > 0 || maxAge > 0 {
-		if n := s.expire(now, maxAge, maxPosts); n > 0 {
+		if n := e.state.expire(now, maxAge, maxPosts); n > 0 {
 			e.telemetry.ExporterBlogPostsRemoved.Add(ctx, int64(n))
 		}
 	}
+}
 
-	var errs []error
-	wrote := false
+// removeExpiredLocked deletes the files of removed posts; removed is true
+// when any went (the directory then needs a sync).
+func (e *blogExporter) removeExpiredLocked() (removed bool, errs []error) {
+	s := e.state
 	for slug := range s.removed {
 		err := errors.Join(e.dir.remove(slug+".md"), e.dir.remove(slug+".html"))
 		if err != nil {
@@ -420,15 +456,21 @@ func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force boo
 		}
 		delete(s.removed, slug)
 		delete(s.stats.Posts, slug)
-		wrote = true
+		removed = true
 	}
+	return removed, errs
+}
+
+// renderDirtyLocked renders every dirty post, in slug order, into the files
+// of one batch write: batch holds two files (Markdown, page) per post of
+// batched.
+func (e *blogExporter) renderDirtyLocked() (batch []namedData, batched []*post, errs []error) {
+	s := e.state
 	slugs := make([]string, 0, len(s.dirty))
 	for slug := range s.dirty {
 		slugs = append(slugs, slug)
 	}
 	slices.Sort(slugs)
-	var batch []namedData
-	var batched []*post
 	for _, slug := range slugs {
 		p := s.posts[slug]
 		if p == nil {
@@ -443,45 +485,29 @@ func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force boo
 		batch = append(batch, namedData{p.slug + ".md", md}, namedData{p.slug + ".html", page})
 		batched = append(batched, p)
 	}
-	if err := ctx.Err(); err != nil {
-		return errors.Join(append(errs, err)...)
+	return batch, batched, errs
+}
+
+// writePostsLocked writes the batch; a post whose two files were written is
+// clean again (and counted, and queued for the ledger).
+func (e *blogExporter) writePostsLocked(ctx context.Context, batch []namedData, batched []*post) []error {
+	if len(batch) == 0 {
+		return nil
 	}
-	if len(batch) > 0 {
-		fileErrs := e.dir.writeFiles(batch, e.fsyncEach)
-		for i, p := range batched {
-			if err := errors.Join(fileErrs[2*i], fileErrs[2*i+1]); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			delete(s.dirty, p.slug)
-			if e.incidents != nil {
-				e.written = append(e.written, p)
-			}
-			e.telemetry.ExporterBlogPostsWritten.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", p.Kind)))
-		}
-		wrote = true
-	}
-	if len(e.written) > 0 {
-		e.recordPosts(ctx, e.written, now)
-		e.written = e.written[:0]
-	}
-	listsDue := force || e.cfg.ListsInterval == 0 || now.Sub(e.lastLists) >= e.cfg.ListsInterval
-	if s.listsDirty && listsDue && len(errs) == 0 {
-		sorted := s.sortedPosts()
-		if err := e.writeLists(sorted); err != nil {
+	var errs []error
+	fileErrs := e.dir.writeFiles(batch, e.fsyncEach)
+	for i, p := range batched {
+		if err := errors.Join(fileErrs[2*i], fileErrs[2*i+1]); err != nil {
 			errs = append(errs, err)
-		} else {
-			s.listsDirty = false
-			e.lastLists = now
-			wrote = true
+			continue
 		}
-	}
-	if wrote {
-		if err := e.dir.syncDir(); err != nil {
-			errs = append(errs, err)
+		delete(e.state.dirty, p.slug)
+		if e.incidents != nil {
+			e.written = append(e.written, p)
 		}
+		e.telemetry.ExporterBlogPostsWritten.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", p.Kind)))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // renderPost renders a post's Markdown file and HTML page.
