@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
 
+	"github.com/unitrack/unitrack/internal/blogfiles"
 	"github.com/unitrack/unitrack/internal/httpguard"
 	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/track"
@@ -119,7 +121,7 @@ func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 			e.closeDir()
 			return fmt.Errorf("server: listen on %s: %w", srvCfg.NetAddr.Endpoint, err)
 		}
-		srv, err := srvCfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, http.HandlerFunc(e.serveHTTP))
+		srv, err := srvCfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, blogfiles.Handler{Open: e.openServed})
 		if err != nil {
 			_ = ln.Close()
 			e.closeDir()
@@ -534,52 +536,13 @@ func (e *blogExporter) writeLists(sorted []*post) error {
 	return errors.Join(e.dir.writeFile(indexFile, index), e.dir.writeFile(feedFile, feed))
 }
 
-// serveHTTP serves the blog read-only: /, /index.html, /feed.atom and
-// /<slug>.html|.md. Anything else is 404; methods other than GET and HEAD
-// are 405.
-func (e *blogExporter) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed: use GET or HEAD", http.StatusMethodNotAllowed)
-		return
-	}
-	name := strings.TrimPrefix(r.URL.Path, "/")
-	if name == "" {
-		name = indexFile
-	}
-	if name == digestFile || !safeName(name) {
-		http.NotFound(w, r)
-		return
-	}
+// openServed opens a file for the blog server (blogfiles.Handler, which
+// only asks for servable names).
+func (e *blogExporter) openServed(name string) (*os.File, error) {
 	e.mu.Lock()
-	dir := e.dir
-	e.mu.Unlock()
-	if dir == nil {
-		http.Error(w, "blog is not running", http.StatusServiceUnavailable)
-		return
+	defer e.mu.Unlock()
+	if e.dir == nil {
+		return nil, blogfiles.ErrNotOpen
 	}
-	f, err := dir.root.Open(name)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		http.NotFound(w, r)
-		return
-	}
-	h := w.Header()
-	switch {
-	case strings.HasSuffix(name, ".html"):
-		h.Set("Content-Type", "text/html; charset=utf-8")
-	case strings.HasSuffix(name, ".md"):
-		h.Set("Content-Type", "text/markdown; charset=utf-8")
-	default:
-		h.Set("Content-Type", "application/atom+xml; charset=utf-8")
-	}
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
-	h.Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, name, st.ModTime(), f)
+	return e.dir.root.Open(name)
 }

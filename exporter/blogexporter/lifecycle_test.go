@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
+	"github.com/unitrack/unitrack/internal/blogfiles"
 )
 
 func freeAddr(t *testing.T) string {
@@ -71,7 +72,7 @@ func TestLifecycleWithServer(t *testing.T) {
 		{http.MethodGet, "/index.html", 200, "text/html; charset=utf-8", slug + ".html"},
 		{http.MethodGet, "/feed.atom", 200, "application/atom+xml; charset=utf-8", "<feed xmlns=\"http://www.w3.org/2005/Atom\">"},
 		{http.MethodGet, "/" + slug + ".html", 200, "text/html; charset=utf-8", "MCP server filesystem: circuit breaker opened"},
-		{http.MethodGet, "/" + slug + ".md", 200, "text/markdown; charset=utf-8", "group_key: mcp|agent-runner|mcp.server.name=filesystem"},
+		{http.MethodGet, "/" + slug + ".md", 200, "text/plain; charset=utf-8", "group_key: mcp|agent-runner|mcp.server.name=filesystem"},
 		{http.MethodHead, "/feed.atom", 200, "application/atom+xml; charset=utf-8", ""},
 		{http.MethodGet, "/../../etc/passwd", 404, "", ""},
 		{http.MethodGet, "/%2e%2e/%2e%2e/etc/passwd", 404, "", ""},
@@ -95,7 +96,9 @@ func TestLifecycleWithServer(t *testing.T) {
 			if tt.wantType != "" {
 				assert.Equal(t, tt.wantType, resp.Header.Get("Content-Type"))
 				assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
-				assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+				// Served through the shared rule, as the dashboard's /blog/ serves.
+				assert.Equal(t, blogfiles.CSP, resp.Header.Get("Content-Security-Policy"))
+				assert.Equal(t, blogfiles.ContentType(strings.TrimPrefix(tt.path, "/")), tt.wantType)
 			}
 			assert.Contains(t, string(body), tt.wantBody)
 			if tt.wantStatus == 405 {
