@@ -16,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
@@ -27,6 +28,7 @@ import (
 	"github.com/unitrack/unitrack/internal/blogfiles"
 	"github.com/unitrack/unitrack/internal/httpguard"
 	"github.com/unitrack/unitrack/internal/incidents"
+	"github.com/unitrack/unitrack/internal/startretry"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -68,9 +70,12 @@ type blogExporter struct {
 	// written collects the posts a flush wrote, for the ledger.
 	written []*post
 	failing atomic.Bool // a recoverable error was reported, no OK since
+	// serverDown: the server's listen is being retried.
+	serverDown atomic.Bool
 
 	server     *http.Server
 	serverDone chan struct{}
+	retryDone  chan struct{}
 	stop       chan struct{}
 	tickerDone chan struct{}
 }
@@ -96,10 +101,13 @@ func newBlogExporter(cfg *Config, set exporter.Settings) (*blogExporter, error) 
 	return e, nil
 }
 
-// start opens the blog directory and starts the server. A directory that
-// cannot be used yet does not stop the collector: the exporter reports a
-// recoverable error and every push tries to open it again, failing retryably
-// so exporterhelper's queue keeps the events.
+// start opens the blog directory and starts the server. Neither stops the
+// collector when it cannot work yet: a directory that cannot be used is
+// reported as a recoverable error and every push tries to open it again,
+// failing retryably so exporterhelper's queue keeps the events; a port that
+// is taken is reported so too and listened on again on a backoff, as the
+// dashboard does (internal/startretry). A server config that cannot work
+// (TLS files) still fails start-up.
 func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 	e.host = host
 	if l, ok := incidents.Find(host); ok {
@@ -115,39 +123,86 @@ func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 			zap.String("directory", e.cfg.Directory), zap.Error(err))
 	}
 
-	if srvCfg := e.cfg.Server.Get(); srvCfg != nil {
-		ln, err := srvCfg.ToListener(ctx)
-		if err != nil {
-			e.closeDir()
-			return fmt.Errorf("server: listen on %s: %w", srvCfg.NetAddr.Endpoint, err)
-		}
-		srv, err := srvCfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, blogfiles.Handler{Open: e.openServed})
-		if err != nil {
-			_ = ln.Close()
-			e.closeDir()
-			return fmt.Errorf("server: %w", err)
-		}
-		var origins []string
-		if c := srvCfg.CORS.Get(); c != nil {
-			origins = c.AllowedOrigins
-		}
-		srv.Handler = httpguard.New(httpguard.Options{Endpoint: srvCfg.NetAddr.Endpoint, AllowedHosts: e.cfg.AllowedHosts,
-			AllowedOrigins: origins}).Wrap(srv.Handler, nil)
-		e.server = srv
-		e.serverDone = make(chan struct{})
-		go func() {
-			defer close(e.serverDone)
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fmt.Errorf("blog server: %w", err)))
-			}
-		}()
-		e.logger.Info("Blog server listening", zap.String("endpoint", ln.Addr().String()))
-	}
-
 	e.stop = make(chan struct{})
+	if srvCfg := e.cfg.Server.Get(); srvCfg != nil {
+		if err := e.startServer(ctx, srvCfg); err != nil {
+			if !startretry.IsRecoverable(err) {
+				e.closeDir()
+				return err
+			}
+			e.retryServer(srvCfg, err)
+		}
+	}
 	e.tickerDone = make(chan struct{})
 	go e.tickLoop()
 	return nil
+}
+
+// Backoff of the server's listen retries (the dashboard's).
+const (
+	firstListenRetry = time.Second
+	maxListenRetry   = 30 * time.Second
+)
+
+// startServer listens and serves the directory through blogfiles.Handler
+// behind the Host/Origin guard. A taken port is a recoverable error.
+func (e *blogExporter) startServer(ctx context.Context, srvCfg *confighttp.ServerConfig) error {
+	ln, err := startretry.Listen(ctx, srvCfg)
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w", srvCfg.NetAddr.Endpoint, err)
+	}
+	srv, err := srvCfg.ToServer(ctx, e.host.GetExtensions(), e.set.TelemetrySettings, blogfiles.Handler{Open: e.openServed})
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("server: %w", err)
+	}
+	var origins []string
+	if c := srvCfg.CORS.Get(); c != nil {
+		origins = c.AllowedOrigins
+	}
+	srv.Handler = httpguard.New(httpguard.Options{Endpoint: srvCfg.NetAddr.Endpoint, AllowedHosts: e.cfg.AllowedHosts,
+		AllowedOrigins: origins}).Wrap(srv.Handler, nil)
+	e.server = srv
+	e.serverDone = make(chan struct{})
+	go func() {
+		defer close(e.serverDone)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			componentstatus.ReportStatus(e.host, componentstatus.NewFatalErrorEvent(fmt.Errorf("blog server: %w", err)))
+		}
+	}()
+	e.logger.Info("Blog server listening", zap.String("endpoint", ln.Addr().String()))
+	return nil
+}
+
+// retryServer reports the failed listen and listens again on a backoff
+// until it works or the exporter shuts down. The posts are written
+// meanwhile; OK is reported once both the server and the directory work.
+func (e *blogExporter) retryServer(srvCfg *confighttp.ServerConfig, err error) {
+	e.serverDown.Store(true)
+	e.failing.Store(true)
+	componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+	e.logger.Warn("The blog server cannot listen yet; the posts are written and the listen is retried",
+		zap.Error(err), zap.Duration("first_retry", firstListenRetry))
+	report := startretry.Reporter(e.host, e.logger, "Blog server")
+	e.retryDone = make(chan struct{})
+	go func() {
+		defer close(e.retryDone)
+		startretry.Backoff{First: firstListenRetry, Max: maxListenRetry}.Run(e.stop,
+			func(ctx context.Context) error { return e.startServer(ctx, srvCfg) },
+			func(err error, permanent bool) {
+				if err == nil {
+					e.serverDown.Store(false)
+					e.mu.Lock()
+					open := e.dir != nil
+					e.mu.Unlock()
+					if !open {
+						return // the push that opens the directory reports OK
+					}
+					e.failing.Store(false)
+				}
+				report(err, permanent)
+			})
+	}()
 }
 
 // openLocked opens the directory and rebuilds the state from it.
@@ -184,7 +239,12 @@ func (e *blogExporter) closeDir() {
 func (e *blogExporter) shutdown(ctx context.Context) error {
 	if e.stop != nil {
 		close(e.stop)
-		<-e.tickerDone
+		if e.tickerDone != nil {
+			<-e.tickerDone
+		}
+		if e.retryDone != nil {
+			<-e.retryDone
+		}
 		e.stop = nil
 	}
 	var errs []error
@@ -297,7 +357,7 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			return fmt.Errorf("%w: %w", errNotOpen, err)
 		}
 	}
-	if e.failing.Swap(false) {
+	if !e.serverDown.Load() && e.failing.Swap(false) {
 		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
 	}
 	now := e.now()

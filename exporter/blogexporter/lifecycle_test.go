@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
@@ -135,17 +136,71 @@ func TestShutdownWithoutStart(t *testing.T) {
 	require.NoError(t, exp.Shutdown(context.Background()))
 }
 
-func TestStartFailsOnBusyPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// A taken port does not stop the collector (as the dashboard's): a
+// recoverable status, the posts are written meanwhile, and once the port is
+// free the server listens, serves them and the status is OK.
+func TestStartsLateOnBusyPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	addr := taken.Addr().String()
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = addr
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	host := &statusHost{}
+	require.NoError(t, exp.Start(context.Background(), host), "a taken port does not fail the start")
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+	st, serr := host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st)
+	assert.ErrorContains(t, serr, "server: listen on "+addr)
+	assert.ErrorContains(t, serr, "address already in use")
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), logsOf(cbEvent("fs", "opened", t0, "b1"))))
+	p := onlyPost(t, dir)
+	st, _ = host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st, "no OK while the server is down")
+
+	require.NoError(t, taken.Close())
+	require.Eventually(t, func() bool { s, _ := host.last(); return s == componentstatus.StatusOK },
+		30*time.Second, 20*time.Millisecond, "the server never listened once the port was free")
+	resp, err := http.Get("http://" + addr + "/" + p.slug + ".html")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "MCP server fs: circuit breaker opened")
+	assert.Equal(t, blogfiles.CSP, resp.Header.Get("Content-Security-Policy"))
+}
+
+// Shut down while the listen is still retried: nothing leaks (goleak).
+func TestShutdownWhileRetryingListen(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
 	cfg := testConfig(t.TempDir())
-	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = ln.Addr().String()
+	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = taken.Addr().String()
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), &statusHost{}))
+	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+// A server config that no retry can fix (missing TLS files) still fails
+// the start, and leaves nothing open.
+func TestStartFailsOnBadTLS(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	srv := cfg.Server.GetOrInsertDefault()
+	srv.NetAddr.Endpoint = freeAddr(t)
+	tls := configtls.NewDefaultServerConfig()
+	tls.CertFile, tls.KeyFile = "/nonexistent/cert.pem", "/nonexistent/key.pem"
+	srv.TLS = configoptional.Some(tls)
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
 	err = exp.Start(context.Background(), componenttest.NewNopHost())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "server: listen on "+ln.Addr().String())
+	assert.Contains(t, err.Error(), "server: listen on "+srv.NetAddr.Endpoint)
 	require.NoError(t, exp.Shutdown(context.Background()))
 }
 
