@@ -156,12 +156,7 @@ func (e *blogExporter) startServer(ctx context.Context, srvCfg *confighttp.Serve
 		_ = ln.Close()
 		return fmt.Errorf("server: %w", err)
 	}
-	var origins []string
-	if c := srvCfg.CORS.Get(); c != nil {
-		origins = c.AllowedOrigins
-	}
-	srv.Handler = httpguard.New(httpguard.Options{Endpoint: srvCfg.NetAddr.Endpoint, AllowedHosts: e.cfg.AllowedHosts,
-		AllowedOrigins: origins}).Wrap(srv.Handler, nil)
+	srv.Handler = httpguard.New(httpguard.ForServer(*srvCfg, e.cfg.AllowedHosts)).Wrap(srv.Handler, nil)
 	e.server = srv
 	e.serverDone = make(chan struct{})
 	go func() {
