@@ -165,7 +165,10 @@ func TestHandlerOpensOnlyServableNames(t *testing.T) {
 			asked = append(asked, name)
 			return nil, errors.New("no")
 		},
-		Error: func(w http.ResponseWriter, status int, msg string) { errs = append(errs, status); w.WriteHeader(status) },
+		Error: func(w http.ResponseWriter, status int, msg string) {
+			errs = append(errs, status)
+			w.WriteHeader(status)
+		},
 	}
 	for _, name := range []string{".digest-state.json", "../x.html", "2026-11-28-post.html"} {
 		h.ServeFile(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), name)
