@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+	"github.com/unitrack/unitrack/internal/blogfiles"
 	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/track"
@@ -568,8 +569,16 @@ func TestBlogPostServing(t *testing.T) {
 	assert.Contains(t, string(b), "<h1>Post</h1>")
 	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "sandbox", "the post cannot run scripts")
 	assert.NotContains(t, resp.Header.Get("Content-Security-Policy"), "script-src")
+	// The same rule as the blog's own server (internal/blogfiles).
+	assert.Equal(t, blogfiles.CSP, resp.Header.Get("Content-Security-Policy"))
+	assert.Equal(t, blogfiles.ContentType("2026-11-28-post.html"), resp.Header.Get("Content-Type"))
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 
-	for _, p := range []string{"/blog/secret.txt", "/blog/.hidden.html", "/blog/..%2Fsecret.txt", "/blog/missing.html"} {
+	outside := filepath.Join(t.TempDir(), "outside.html")
+	require.NoError(t, os.WriteFile(outside, []byte("outside"), 0o600))
+	require.NoError(t, os.Symlink(outside, filepath.Join(blogDir, "2026-11-28-escape.html")))
+	for _, p := range []string{"/blog/secret.txt", "/blog/.hidden.html", "/blog/..%2Fsecret.txt", "/blog/missing.html",
+		"/blog/2026-11-28-escape.html", "/blog/Post.html", "/blog/.digest-state.json"} {
 		code, _ := td.get(p, nil)
 		assert.Equal(t, http.StatusNotFound, code, p)
 	}
