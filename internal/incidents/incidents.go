@@ -241,7 +241,7 @@ const (
 )
 
 // Validate checks a silence before it is stored. Errors start with the
-// field name so callers can prefix the path (silences[0].…).
+// field name so callers can prefix the path (silences::0::…).
 func (s Silence) Validate() error {
 	var errs []error
 	if s.Matcher.IsEmpty() {
@@ -252,7 +252,7 @@ func (s Silence) Validate() error {
 		{"service", s.Matcher.Service}, {"event_name", s.Matcher.EventName},
 	} {
 		if len(f.v) > MaxMatchLen {
-			errs = append(errs, fmt.Errorf("matcher.%s: at most %d bytes, got %d", f.k, MaxMatchLen, len(f.v)))
+			errs = append(errs, fmt.Errorf("matcher::%s: at most %d bytes, got %d", f.k, MaxMatchLen, len(f.v)))
 		}
 	}
 	switch {
