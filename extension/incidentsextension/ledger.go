@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.uber.org/zap"
 
-	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
 )
 
@@ -87,128 +86,23 @@ func (l *ledger) pruneLoop(stop <-chan struct{}) {
 
 // ---- incidents ---------------------------------------------------------------
 
-// openIncident is an incident being updated inside one RecordEvents call.
-type openIncident struct {
-	id               int64
-	first, last, res int64
-	events           int64
-	sample           []string
-	status           string
-	dirty            bool
-}
-
 func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	return l.db.write(ctx, func(tx *sql.Tx) error {
-		open := map[string]*openIncident{}
-		// touched keeps an incident resolved and replaced within the batch.
-		var touched []*openIncident
-		var seq int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM event_links").Scan(&seq); err != nil {
-			return err
-		}
-		seen, err := tx.PrepareContext(ctx, "SELECT 1 FROM event_links WHERE event_id = ?")
+		f, err := newFolder(ctx, tx, l.cfg.SampleEventIDs)
 		if err != nil {
 			return err
 		}
-		defer seen.Close()
-		link, err := tx.PrepareContext(ctx, "INSERT OR IGNORE INTO event_links(event_id, incident_id, seq) VALUES (?, ?, ?)")
-		if err != nil {
-			return err
-		}
-		defer link.Close()
+		defer f.close()
 		for _, ev := range events {
-			inc, ok := open[ev.Key]
-			if !ok {
-				if inc, err = loadOpen(ctx, tx, ev.Key); err != nil {
-					return err
-				}
-				open[ev.Key] = inc
-			}
-			if inc == nil || inc.status != incidents.StatusOpen {
-				if ev.Kind != incident.Firing.String() {
-					continue
-				}
-				if ev.EventID != "" {
-					var one int
-					switch err := seen.QueryRowContext(ctx, ev.EventID).Scan(&one); {
-					case err == nil:
-						continue // folded in already (notify and blog both saw it)
-					case !errors.Is(err, sql.ErrNoRows):
-						return err
-					}
-				}
-				if inc, err = insertIncident(ctx, tx, ev); err != nil {
-					return err
-				}
-				open[ev.Key] = inc
-			}
-			if ev.EventID != "" {
-				res, err := link.ExecContext(ctx, ev.EventID, inc.id, seq+1)
-				if err != nil {
-					return err
-				}
-				if n, err := res.RowsAffected(); err != nil || n == 0 {
-					continue // folded in already (notify and blog both saw it)
-				}
-				seq++
-				inc.sample = append(inc.sample, ev.EventID)
-				if over := len(inc.sample) - l.cfg.SampleEventIDs; over > 0 {
-					inc.sample = inc.sample[over:]
-				}
-			}
-			if !inc.dirty {
-				touched = append(touched, inc)
-			}
-			t := ns(ev.Time)
-			inc.events++
-			inc.first = min(inc.first, t)
-			inc.last = max(inc.last, t)
-			inc.dirty = true
-			if ev.Kind == incident.Resolving.String() {
-				inc.status, inc.res = incidents.StatusResolved, t
-			}
-		}
-		for _, inc := range touched {
-			if _, err := tx.ExecContext(ctx, "UPDATE incidents SET first_ns = ?, last_ns = ?, resolved_ns = ?, status = ?, events = ?, sample = ? WHERE id = ?",
-				inc.first, inc.last, inc.res, inc.status, inc.events, encodeSample(inc.sample), inc.id); err != nil {
+			if err := f.fold(ctx, ev); err != nil {
 				return err
 			}
 		}
-		return nil
+		return f.save(ctx)
 	})
-}
-
-// loadOpen returns the open incident of key, or nil.
-func loadOpen(ctx context.Context, tx *sql.Tx, key string) (*openIncident, error) {
-	inc := &openIncident{}
-	var sample string
-	err := tx.QueryRowContext(ctx, "SELECT id, first_ns, last_ns, resolved_ns, events, sample, status FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1", key).
-		Scan(&inc.id, &inc.first, &inc.last, &inc.res, &inc.events, &sample, &inc.status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	inc.sample = decodeSample(sample)
-	return inc, nil
-}
-
-func insertIncident(ctx context.Context, tx *sql.Tx, ev incidents.Event) (*openIncident, error) {
-	t := ns(ev.Time)
-	res, err := tx.ExecContext(ctx, `INSERT INTO incidents(key, subject_key, subject, service, category, event_name, status, first_ns, last_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.Key, ev.SubjectKey, ev.Subject, ev.Service, ev.Category, ev.EventName, incidents.StatusOpen, t, t)
-	if err != nil {
-		return nil, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return nil, err
-	}
-	return &openIncident{id: id, first: t, last: t, status: incidents.StatusOpen, sample: []string{}}, nil
 }
 
 // latestIncident is the id of the newest incident of key; 0 when none.
@@ -241,8 +135,7 @@ func (l *ledger) RecordDelivery(ctx context.Context, d incidents.Delivery) error
 		// A resolution notify sends without a recovery event (its
 		// resolve_timeout) resolves the incident here too.
 		if d.Kind == "resolved" && d.Status == incidents.DeliveryDelivered {
-			if _, err := tx.ExecContext(ctx, "UPDATE incidents SET status = ?, resolved_ns = max(last_ns, first_ns) WHERE id = ? AND status = ?",
-				incidents.StatusResolved, id, incidents.StatusOpen); err != nil {
+			if err := updateRows(ctx, tx, resolveAt, "WHERE id = ? AND status = ?", id, incidents.StatusOpen); err != nil {
 				return err
 			}
 		}
@@ -265,13 +158,13 @@ func (l *ledger) RecordPost(ctx context.Context, p incidents.Post) error {
 	})
 }
 
-const incidentCols = "id, key, subject_key, subject, service, category, event_name, status, first_ns, last_ns, resolved_ns, events, sample"
+const incidentCols = "id, key, title, subject_key, subject, service, category, event_name, status, first_ns, last_ns, resolved_ns, events, sample"
 
 func scanIncident(sc interface{ Scan(...any) error }) (incidents.Incident, error) {
 	var in incidents.Incident
 	var first, last, res int64
 	var sample string
-	if err := sc.Scan(&in.ID, &in.Key, &in.SubjectKey, &in.Subject, &in.Service, &in.Category, &in.EventName, &in.Status,
+	if err := sc.Scan(&in.ID, &in.Key, &in.Title, &in.SubjectKey, &in.Subject, &in.Service, &in.Category, &in.EventName, &in.Status,
 		&first, &last, &res, &in.Events, &sample); err != nil {
 		return in, err
 	}
@@ -586,8 +479,7 @@ func prefixed(p, cols string) string {
 func (l *ledger) prune(ctx context.Context, now time.Time) error {
 	return l.db.write(ctx, func(tx *sql.Tx) error {
 		if l.cfg.ResolveTimeout > 0 {
-			if _, err := tx.ExecContext(ctx, "UPDATE incidents SET status = ?, resolved_ns = last_ns WHERE status = ? AND last_ns < ?",
-				incidents.StatusResolved, incidents.StatusOpen, ns(now.Add(-l.cfg.ResolveTimeout))); err != nil {
+			if err := updateRows(ctx, tx, resolveAt, "WHERE status = ? AND last_ns < ?", incidents.StatusOpen, ns(now.Add(-l.cfg.ResolveTimeout))); err != nil {
 				return err
 			}
 		}
