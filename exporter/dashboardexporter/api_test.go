@@ -150,7 +150,7 @@ func TestAPIEventDetail(t *testing.T) {
 	assert.JSONEq(t, `{"service.name":"agent-runner"}`, string(d.Resource))
 	require.Len(t, d.Links, 3)
 	assert.Equal(t, "incident", d.Links[0].Kind)
-	assert.Equal(t, "mcp.circuit_breaker.opened · mcp.server.name=filesystem · agent-runner", d.Links[0].Title)
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened", d.Links[0].Title, "the ledger's title")
 	assert.Regexp(t, `^#/incidents/\d+$`, d.Links[0].URL)
 	assert.Equal(t, "open", d.Links[0].Status)
 	assert.Equal(t, "blog", d.Links[1].Kind)
