@@ -108,7 +108,7 @@ func TestLoadConfigTypo(t *testing.T) {
 func TestRetentionIntervalRequired(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Retention.Interval = 0
-	assert.EqualError(t, cfg.Validate(), "retention.interval: must be positive when a retention bound is set, got 0s")
+	assert.EqualError(t, cfg.Validate(), "retention::interval: must be positive when a retention bound is set, got 0s")
 }
 
 // A directory that cannot be used yet does not stop the collector: the
