@@ -442,7 +442,7 @@
     window.addEventListener('popstate', function () {
       // The hash (the open event) is hashchange's: route() runs there.
       var q = filterParams().toString();
-      if (!UnitrackViews.sameView(q, location.search.slice(1))) { applyURLFilters(); refresh(true); }
+      if (!UnitrackViews.sameView(q, UnitrackViews.withoutPanels(location.search))) { applyURLFilters(); refresh(true); }
     });
     $('table-box').addEventListener('scroll', function () {
       if (!state.paused && !scrolledAway() && state.pending.length) flushPending();
@@ -478,8 +478,8 @@
   // forward walk through views), keeping the open event's hash.
   function syncURL() {
     var q = filterParams().toString();
-    if (UnitrackViews.sameView(q, location.search.slice(1))) return;
-    history.pushState(null, '', (q ? '?' + q : location.pathname) + location.hash);
+    if (UnitrackViews.sameView(q, UnitrackViews.withoutPanels(location.search))) return;
+    UnitrackViews.pushQuery(UnitrackViews.withPanels(q));
     window.dispatchEvent(new Event('unitrack:view'));
   }
   function localInput(ms) {
