@@ -128,7 +128,7 @@ func TestMigrationTitlesOldLedger(t *testing.T) {
 
 	// The next firing event brings the facts the old row lacked.
 	ctx := context.Background()
-	require.NoError(t, led.RecordEvents(ctx, mcpStorm(t0.Add(2*time.Minute))[5:]))
+	require.NoError(t, led.RecordEvents(ctx, mcpStorm(t0.Add(2 * time.Minute))[5:]))
 	assert.Equal(t, "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s", titles(t, led)[fsKey])
 
 	// Started again: nothing to migrate, the titles stay.
