@@ -252,4 +252,3 @@ func (l *ledger) IncidentOfEvent(ctx context.Context, eventID string) (incidents
 	}
 	return in, err
 }
-
