@@ -6,21 +6,14 @@
 'use strict';
 window.UnitrackAnalytics = (function () {
   var SVG = 'http://www.w3.org/2000/svg';
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = UnitrackDOM.$, el = UnitrackDOM.el, clear = UnitrackDOM.clear;
   var last = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
   function svgEl(tag, attrs) {
     var n = document.createElementNS(SVG, tag);
     for (var k in attrs) n.setAttribute(k, String(attrs[k]));
     return n;
   }
-  function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); }
   function when(ms) { return UnitrackViews.fmtSlot(ms, true); }
   function dur(s) {
     if (s < 90) return Math.round(s) + ' s';
