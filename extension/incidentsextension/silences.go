@@ -18,12 +18,14 @@ import (
 
 const silenceCols = "id, subject, group_key, category, service, event_name, starts_ns, ends_ns, author, comment, suppressed, static_key, created_ns"
 
-func scanSilence(sc interface{ Scan(...any) error }) (incidents.Silence, error) {
+// scanSilence scans silenceCols, then into extra the columns after them.
+func scanSilence(sc interface{ Scan(...any) error }, extra ...any) (incidents.Silence, error) {
 	var s incidents.Silence
 	var starts, ends, created int64
 	var static string
 	m := &s.Matcher
-	err := sc.Scan(&s.ID, &m.Subject, &m.GroupKey, &m.Category, &m.Service, &m.EventName, &starts, &ends, &s.Author, &s.Comment, &s.Suppressed, &static, &created)
+	err := sc.Scan(append([]any{&s.ID, &m.Subject, &m.GroupKey, &m.Category, &m.Service, &m.EventName, &starts, &ends,
+		&s.Author, &s.Comment, &s.Suppressed, &static, &created}, extra...)...)
 	s.StartsAt, s.EndsAt, s.CreatedAt, s.Static = fromNs(starts), fromNs(ends), fromNs(created), static != ""
 	return s, err
 }
@@ -194,16 +196,11 @@ func (l *ledger) Check(ctx context.Context, n incidents.Notification, now time.T
 		}
 		for rows.Next() {
 			var e incidents.Expired
-			var starts, ends, created int64
-			var static string
-			s := &e.Silence
-			m := &s.Matcher
-			if err := rows.Scan(&s.ID, &m.Subject, &m.GroupKey, &m.Category, &m.Service, &m.EventName, &starts, &ends,
-				&s.Author, &s.Comment, &s.Suppressed, &static, &created, &e.Suppressed); err != nil {
+			var err error
+			if e.Silence, err = scanSilence(rows, &e.Suppressed); err != nil {
 				rows.Close()
 				return err
 			}
-			s.StartsAt, s.EndsAt, s.CreatedAt, s.Static = fromNs(starts), fromNs(ends), fromNs(created), static != ""
 			v.Expired = append(v.Expired, e)
 		}
 		rows.Close()
