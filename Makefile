@@ -95,7 +95,7 @@ bench: $(BIN)
 # the real page.
 screenshots:
 	CI=true TEST_ARTIFACTS=$(CURDIR)/exporter/dashboardexporter/docs $(GO) test -count=1 \
-	  -run '^TestBrowser(Dashboard|SharedView|Analytics)$$' ./exporter/dashboardexporter/
+	  -run '^TestBrowser(Dashboard|SharedView|Analytics|IncidentTitles)$$' ./exporter/dashboardexporter/
 
 clean:
 	rm -rf _build bin

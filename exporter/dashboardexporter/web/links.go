@@ -42,7 +42,7 @@ func (s *Server) linksFor(ctx context.Context, eventID string) []Link {
 	if err != nil {
 		return links
 	}
-	links = append(links, Link{Kind: "incident", Title: incidentTitle(d.Incident), URL: "#/incidents/" + strconv.FormatInt(in.ID, 10),
+	links = append(links, Link{Kind: "incident", Title: d.Incident.Title, URL: "#/incidents/" + strconv.FormatInt(in.ID, 10),
 		Status: in.Status, Time: in.FirstSeen.Format(time.RFC3339)})
 	for _, p := range d.Posts {
 		links = append(links, Link{Kind: "blog", Title: p.Title, URL: s.postURL(p.Slug), Time: p.Time.Format(time.RFC3339)})
