@@ -81,11 +81,9 @@ exporters:
 	}, "one incident with its 6 events, a notification and a post")
 	assert.Equal(t, "filesystem", in.Subject)
 	assert.Equal(t, "open", in.Status)
-	// The ledger's plain words (internal/incident's sentence). It quotes the
-	// breaker's facts ("after 5 failures — Timeout after 30s") once the
-	// components that record events hand them over (incidents.Event.Facts).
-	const headline = "MCP server filesystem: circuit breaker opened"
-	assert.True(t, strings.HasPrefix(in.Title, headline), "title %q, want it to start with %q", in.Title, headline)
+	// The ledger's plain words (internal/incident's sentence), quoting the
+	// breaker's facts that notify and blog hand over (incidents.Event.Quoting).
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s", in.Title)
 	assert.Equal(t, "inbox", in.Deliveries[0].Target)
 	assert.Equal(t, "delivered", in.Deliveries[0].Status)
 	assert.Equal(t, "firing", in.Deliveries[0].Kind)

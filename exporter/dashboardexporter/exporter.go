@@ -105,16 +105,9 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 // guard refuses foreign Hosts and Origins before confighttp's layers see
 // the request; /tracker.js is embedded by other sites on purpose.
 func (e *dashboardExporter) guard() *httpguard.Guard {
-	var origins []string
-	if c := e.cfg.CORS.Get(); c != nil {
-		origins = c.AllowedOrigins
-	}
-	return httpguard.New(httpguard.Options{
-		Endpoint:       e.cfg.NetAddr.Endpoint,
-		AllowedHosts:   e.cfg.AllowedHosts,
-		AllowedOrigins: origins,
-		PublicPaths:    []string{"/tracker.js"},
-	})
+	opts := httpguard.ForServer(e.cfg.ServerConfig, e.cfg.AllowedHosts)
+	opts.PublicPaths = []string{"/tracker.js"}
+	return httpguard.New(opts)
 }
 
 // publicTracker serves /tracker.js past confighttp's auth: pages of other

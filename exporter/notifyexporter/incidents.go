@@ -33,7 +33,7 @@ func incidentEvent(ev *eventView) incidents.Event {
 		EventName:  ev.lr.EventName(),
 		EventID:    ev.id,
 		Time:       ev.time,
-	}
+	}.Quoting(ev.lr)
 }
 
 // incidentKey is the ledger's key of the incident a notification is about.

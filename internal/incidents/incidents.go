@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/internal/incident"
 )
 
 // Statuses of an incident.
@@ -62,6 +65,16 @@ type Event struct {
 	// failures — Timeout after 30s"); without them it says less.
 	Body  string
 	Facts map[string]string
+}
+
+// Quoting returns e with Body and Facts taken from lr when e is a firing
+// event (the only ones the title quotes), so every recorder quotes alike.
+func (e Event) Quoting(lr plog.LogRecord) Event {
+	if e.Kind == incident.Firing.String() {
+		e.Body = lr.Body().AsString()
+		e.Facts = incident.FactsOf(lr.Attributes())
+	}
+	return e
 }
 
 // Delivery is one attempt to deliver a notification.

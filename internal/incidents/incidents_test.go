@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/internal/incident"
 )
 
 func TestSilenceValidate(t *testing.T) {
@@ -45,4 +48,18 @@ func TestMatcher(t *testing.T) {
 	assert.True(t, Matcher{Subject: "filesystem", Category: "mcp"}.Matches(n))
 	assert.False(t, Matcher{Subject: "filesystem", Service: "batch"}.Matches(n))
 	assert.False(t, Matcher{}.Matches(n), "an empty matcher matches nothing")
+}
+
+func TestQuotingTakesBodyAndFactsOfFiringEventsOnly(t *testing.T) {
+	lr := plog.NewLogRecord()
+	lr.Body().SetStr("Timeout after 30s")
+	lr.Attributes().PutInt("circuit_breaker.failure_count", 5)
+	firing := Event{Kind: incident.Firing.String()}.Quoting(lr)
+	if firing.Body != "Timeout after 30s" || len(firing.Facts) == 0 {
+		t.Fatalf("firing event: body %q facts %v, want the record's body and facts", firing.Body, firing.Facts)
+	}
+	resolved := Event{Kind: incident.Resolving.String()}.Quoting(lr)
+	if resolved.Body != "" || resolved.Facts != nil {
+		t.Fatalf("resolving event quoted: body %q facts %v", resolved.Body, resolved.Facts)
+	}
 }
