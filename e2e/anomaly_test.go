@@ -15,7 +15,7 @@ import (
 
 // anomalyPosts counts the blog's anomaly posts whose body holds want.
 func anomalyPosts(dir, want string) int {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	files, _ := globPosts(filepath.Join(dir, "*.md"))
 	n := 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -83,7 +83,7 @@ connectors:
 	}
 	post("/v1/legacy/blog", `{"title":"Marker","content":"after the anomalies","author":"e2e"}`)
 	d.col.WaitFor(20*time.Second, func() bool {
-		files, _ := filepath.Glob(filepath.Join(blog, "*marker*.md"))
+		files, _ := globPosts(filepath.Join(blog, "*marker*.md"))
 		return len(files) == 1
 	}, "the marker post")
 	require.Equal(t, 1, anomalyPosts(blog, "Error rate of mcp"), "still one spike post")

@@ -96,7 +96,7 @@ exporters:
 	d.col.WaitFor(30*time.Second, func() bool { return fileHas(filepath.Join(dir, "var/eventlog/events.jsonl"), "FINAL-MARKER") }, "the final marker in the event log")
 	d.col.WaitFor(30*time.Second, func() bool { return fileHas(filepath.Join(dir, "var/notify/inbox.jsonl"), "final marker") }, "the final marker's notification")
 	d.col.WaitFor(30*time.Second, func() bool {
-		m, _ := filepath.Glob(filepath.Join(dir, "var/blog/*.html"))
+		m, _ := globPosts(filepath.Join(dir, "var/blog/*.html"))
 		for _, f := range m {
 			if fileHas(f, "HOSTILE-BLOG") {
 				return true

@@ -132,7 +132,7 @@ func resolvedCount(path, subject string) int {
 // blogIncident returns the front matter of the blog's incident post about
 // subject (event_count and status), found by its group key.
 func blogIncident(dir, subject string) (count int, status string) {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	files, _ := globPosts(filepath.Join(dir, "*.md"))
 	count = -1
 	for _, f := range files {
 		var c int

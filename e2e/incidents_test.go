@@ -155,7 +155,7 @@ exporters:
 	var posts []string
 	col.WaitFor(20*time.Second, func() bool {
 		posts = nil
-		files, _ := filepath.Glob(filepath.Join(blogDir, "*.md"))
+		files, _ := globPosts(filepath.Join(blogDir, "*.md"))
 		resolved := false
 		for _, f := range files {
 			b, err := os.ReadFile(f)

@@ -80,7 +80,7 @@ func TestJavaScriptSDKClient(t *testing.T) {
 
 	// The blog wrote the incident the JS service reported.
 	d.col.WaitFor(10*time.Second, func() bool {
-		posts, _ := filepath.Glob(filepath.Join(d.col.Dir(), "var", "blog", "*browser-tools*.md"))
+		posts, _ := globPosts(filepath.Join(d.col.Dir(), "var", "blog", "*browser-tools*.md"))
 		for _, p := range posts {
 			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), "breaker opened ("+runID+")") {
 				return true

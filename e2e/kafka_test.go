@@ -228,7 +228,7 @@ func blogPosts(t *testing.T, gws []*kafkaGateway, subject string) []string {
 	t.Helper()
 	var out []string
 	for _, g := range gws {
-		mds, _ := filepath.Glob(filepath.Join(g.col.Dir(), "var", "blog", "*.md"))
+		mds, _ := globPosts(filepath.Join(g.col.Dir(), "var", "blog", "*.md"))
 		for _, p := range mds {
 			b, err := os.ReadFile(p)
 			require.NoError(t, err)
@@ -302,7 +302,7 @@ func TestKafkaStormOneNotification(t *testing.T) {
 	// The post is resolved once the recovery reached it: the later marker.
 	waitFor(t, 30*time.Second, func() bool {
 		for _, g := range gws {
-			mds, _ := filepath.Glob(filepath.Join(g.col.Dir(), "var", "blog", "*.md"))
+			mds, _ := globPosts(filepath.Join(g.col.Dir(), "var", "blog", "*.md"))
 			for _, p := range mds {
 				b, _ := os.ReadFile(p)
 				if strings.Contains(string(b), "status: resolved") && strings.Contains(string(b), "mcp.server.name="+breakerServer) {

@@ -237,7 +237,7 @@ func notifiedIDs(path string) map[string]bool {
 // bloggedIDs reads the event_ids list of every post's front matter.
 func bloggedIDs(dir string) map[string]bool {
 	ids := map[string]bool{}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	files, _ := globPosts(filepath.Join(dir, "*.md"))
 	for _, f := range files {
 		inIDs := false
 		forLines(f, func(line []byte) {

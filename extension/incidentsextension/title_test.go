@@ -54,7 +54,7 @@ func TestTitles(t *testing.T) {
 	ctx := context.Background()
 	storm := mcpStorm(t0)
 	require.NoError(t, led.RecordEvents(ctx, storm[:2]))
-	assert.Equal(t, "MCP server filesystem: MCP server 'filesystem' failed: timeout (2 times)", titles(t, led)[fsKey])
+	assert.Equal(t, "MCP server 'filesystem' failed: timeout (2 times)", titles(t, led)[fsKey])
 
 	require.NoError(t, led.RecordEvents(ctx, storm[2:]))
 	require.NoError(t, led.RecordEvents(ctx, storm), "recorded twice (notify and blog): counted once")
