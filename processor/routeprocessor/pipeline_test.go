@@ -292,7 +292,7 @@ func TestCollectorRefusesBadTable(t *testing.T) {
 				m["route"] = map[string]any{"routes": bad, "default_sinks": []any{"eventlog"}}
 				return m
 			}(),
-			wantErr: []string{`processors::route`, `routes[1] "oops" (sinks [notify]): condition "severity_number >= SEVERITY_NUMBER_SOMETIMES"`, `enum symbol, SEVERITY_NUMBER_SOMETIMES, not found`},
+			wantErr: []string{`processors::route`, `routes::1 ("oops"): condition "severity_number >= SEVERITY_NUMBER_SOMETIMES"`, `enum symbol, SEVERITY_NUMBER_SOMETIMES, not found`},
 		},
 		{
 			name: "select of a sink no route produces",

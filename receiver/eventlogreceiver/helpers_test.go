@@ -162,8 +162,8 @@ func testConfig(dir string) *Config {
 	cfg.Include = []string{filepath.Join(dir, "*.jsonl")}
 	cfg.StartAt = "beginning"
 	cfg.PollInterval = 20 * time.Millisecond
-	cfg.RetryOnFailure.InitialInterval = 10 * time.Millisecond
-	cfg.RetryOnFailure.MaxInterval = 50 * time.Millisecond
+	cfg.RetryConfig.InitialInterval = 10 * time.Millisecond
+	cfg.RetryConfig.MaxInterval = 50 * time.Millisecond
 	return cfg
 }
 
