@@ -266,7 +266,7 @@ func newCollector(t *testing.T, addr string, processors map[string]any, caps *ca
 }
 
 // TestCollectorRefusesBadTable: a bad table stops the collector at start-up
-// with a message naming the route, its sinks and the OTTL error.
+// with a message naming the route (its path and name) and the OTTL error.
 func TestCollectorRefusesBadTable(t *testing.T) {
 	selects := func(table []any) map[string]any {
 		m := map[string]any{}
