@@ -39,19 +39,17 @@ type idWindow interface {
 // without an id are passed over. At most maxBytes are read of each log.
 func seedWindow(w idWindow, path string, maxBytes int64) error {
 	var newestFirst []string
-	err := tailIDs(idLogFiles(path), maxBytes, idLogLineID, func(id string) bool {
+	idLogErr := tailIDs(idLogFiles(path), maxBytes, idLogLineID, func(id string) bool {
 		newestFirst = append(newestFirst, id)
 		return len(newestFirst) < w.Cap()
 	})
 	addOldestFirst(w, newestFirst)
-	if err != nil {
-		return err
-	}
 	// A full window from the id log holds every line older than the first
-	// of the event log's ids it knows.
+	// of the event log's ids it knows. (An id log that cannot be read
+	// leaves the window to the event log alone, as before there was one.)
 	full, free := w.Len() >= w.Cap(), w.Cap()-w.Len()
 	newestFirst = newestFirst[:0]
-	err = tailIDs([]string{path, path + ".1"}, maxBytes, jsonLineID, func(id string) bool {
+	err := tailIDs([]string{path, path + ".1"}, maxBytes, jsonLineID, func(id string) bool {
 		if w.Has(id) {
 			return !full
 		}
@@ -59,7 +57,7 @@ func seedWindow(w idWindow, path string, maxBytes int64) error {
 		return len(newestFirst) < w.Cap() && (full || len(newestFirst) < free)
 	})
 	addOldestFirst(w, newestFirst)
-	return err
+	return errors.Join(idLogErr, err)
 }
 
 func addOldestFirst(w idWindow, newestFirst []string) {

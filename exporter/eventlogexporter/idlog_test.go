@@ -12,6 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/recentids"
@@ -216,4 +219,34 @@ func TestStaleIDLogIsRemoved(t *testing.T) {
 	require.NoError(t, exp.Shutdown(ctx))
 	assert.Zero(t, skippedCount(t, tel))
 	assert.Equal(t, 5, len(readLines(t, cfg.Path)))
+}
+
+// An id log that cannot be read is an error, and the window still gets the
+// event log's own ids.
+func TestSeedWindowWithAnUnreadableIDLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	writeEventLog(t, path, "a", "", "b")
+	require.NoError(t, os.Mkdir(idLogPath(path), 0o755))
+	w := recentids.New(10)
+	err := seedWindow(w, path, seedMaxBytes)
+	require.ErrorContains(t, err, "read the ids of "+idLogPath(path))
+	assert.Equal(t, []string{"a", "b"}, w.IDs())
+}
+
+// An id log that cannot be written fails no batch (its lines are written);
+// it is logged once.
+func TestIDLogWriteFailureFailsNoBatch(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	require.NoError(t, os.MkdirAll(idLogPath(cfg.Path), 0o755))
+	writeEventLog(t, cfg.Path) // not a stale id log: its event log is there
+	core, logs := observer.New(zapcore.WarnLevel)
+	set := settings()
+	set.Logger = zap.New(core)
+	exp := startExporter(t, set, cfg)
+	require.NoError(t, exp.ConsumeLogs(ctx, anonLogs(t, "w", 0, 3)))
+	require.NoError(t, exp.ConsumeLogs(ctx, anonLogs(t, "w", 3, 3)))
+	require.NoError(t, exp.Shutdown(ctx))
+	assert.Equal(t, 6, len(readLines(t, cfg.Path)))
+	assert.Equal(t, 1, logs.FilterMessageSnippet("Cannot write the id log").Len())
 }
