@@ -5,6 +5,7 @@
 #                the Python client's tests on the built binary)
 #   make bench   runs the benchmarks
 #   make routes  builds bin/unitrack-routes, the routing table's dry run
+#   make generate  writes every component's internal/metadata from its metadata.yaml (cmd/metagen)
 SHELL        := /bin/bash
 GO           ?= go
 OCB_VERSION  := v0.165.0
@@ -23,9 +24,13 @@ SOURCES := $(shell find receiver processor exporter extension connector internal
 # The OpenTelemetry JS SDK client of the end-to-end tests (e2e/jsclient), from npm.
 JSCLIENT := e2e/jsclient/node_modules/.package-lock.json
 
-.PHONY: build routes run test unit-test python-test fuzz bench screenshots clean
+.PHONY: generate build routes run test unit-test python-test fuzz bench screenshots clean
 
 build: $(BIN) $(ROUTES_BIN)
+
+# The metadata packages are generated (TestGeneratedFilesAreCurrent checks them).
+generate:
+	$(GO) run ./cmd/metagen
 
 routes: $(ROUTES_BIN)
 
@@ -90,7 +95,7 @@ bench: $(BIN)
 # the real page.
 screenshots:
 	CI=true TEST_ARTIFACTS=$(CURDIR)/exporter/dashboardexporter/docs $(GO) test -count=1 \
-	  -run '^TestBrowser(Dashboard|SharedView|Analytics)$$' ./exporter/dashboardexporter/
+	  -run '^TestBrowser(Dashboard|SharedView|Analytics|IncidentTitles)$$' ./exporter/dashboardexporter/
 
 clean:
 	rm -rf _build bin

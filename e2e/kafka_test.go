@@ -344,7 +344,7 @@ func TestKafkaGatewayKillMovesPartitions(t *testing.T) {
 	// is written between delivery and that count. (A gateway killed between
 	// the two can page twice: the window documented in docs/scale-out.md.)
 	waitFor(t, 30*time.Second, func() bool {
-		return strings.Contains(owner.metrics(t), `otelcol_notify_notifications_sent{status="firing",target="inbox"} 1`)
+		return strings.Contains(owner.metrics(t), `otelcol_exporter_notify_notifications_sent{status="firing",target="inbox"} 1`)
 	}, func() string { return "owner never counted its page:\n" + owner.metrics(t) })
 
 	// Mid-stream: the second half is on its way while the owner dies.

@@ -20,6 +20,7 @@ import (
 type ledgerIncident struct {
 	ID         int64    `json:"id"`
 	Key        string   `json:"key"`
+	Title      string   `json:"title"`
 	Subject    string   `json:"subject"`
 	Status     string   `json:"status"`
 	Events     int64    `json:"events"`
@@ -80,6 +81,9 @@ exporters:
 	}, "one incident with its 6 events, a notification and a post")
 	assert.Equal(t, "filesystem", in.Subject)
 	assert.Equal(t, "open", in.Status)
+	// The ledger's plain words (internal/incident's sentence), quoting the
+	// breaker's facts that notify and blog hand over (incidents.Event.Quoting).
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s", in.Title)
 	assert.Equal(t, "inbox", in.Deliveries[0].Target)
 	assert.Equal(t, "delivered", in.Deliveries[0].Status)
 	assert.Equal(t, "firing", in.Deliveries[0].Kind)
@@ -91,8 +95,10 @@ exporters:
 	// The page: the incident in the list, then its view.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(dash+"/")))
 	testbin.WaitJS(t, ctx, `Array.from(document.querySelectorAll('#incidents-table tbody tr')).some(r => r.textContent.includes('filesystem') && r.textContent.includes('open'))`, 20*time.Second)
+	assert.Equal(t, in.Title, testbin.EvalJS[string](t, ctx, `document.querySelector('#incidents-table tbody tr[data-incident-id] td.title').textContent`), "the list shows the ledger's title")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#incidents-table tbody tr[data-incident-id]`))))
 	testbin.WaitJS(t, ctx, `!document.getElementById('incident').hidden && document.querySelector('#i-deliveries tbody').textContent.includes('delivered')`, 20*time.Second)
+	assert.Equal(t, in.Title, testbin.EvalJS[string](t, ctx, `document.getElementById('i-title').textContent`))
 	view := testbin.EvalJS[string](t, ctx, `document.getElementById('incident').textContent`)
 	assert.Contains(t, view, "inbox")
 	assert.Contains(t, view, "circuit breaker opened")
@@ -104,6 +110,7 @@ exporters:
 	// The event view links its incident through the ledger.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(dash+"/#/events/"+in.EventIDs[0])))
 	testbin.WaitJS(t, ctx, `Array.from(document.querySelectorAll('#d-links a')).some(a => a.getAttribute('href') === '#/incidents/`+fmt.Sprint(in.ID)+`')`, 20*time.Second)
+	assert.Equal(t, in.Title, testbin.EvalJS[string](t, ctx, `document.querySelector('#d-links a[href="#/incidents/`+fmt.Sprint(in.ID)+`"]').textContent`), "the event's incident link")
 
 	// A forged write (no token, or a wrong one) is refused by the CSRF check.
 	testbin.EvalJS[bool](t, ctx, `(window.__forged = [], ['', 'forged'].forEach(function (tok) {

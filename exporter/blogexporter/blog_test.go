@@ -1,6 +1,7 @@
 package blogexporter
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/unitrack/unitrack/internal/legacy"
 )
 
 func TestIncidentStormIsOnePostUpdatedInPlace(t *testing.T) {
@@ -167,4 +170,20 @@ func TestLegacyPostsKeepTheirBody(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(html), "<strong>bold</strong>")
 	assert.Contains(t, string(html), `href="http://localhost:8790/#/events/post-1"`)
+}
+
+// A json_events task_failed line (as the event log holds it) titles its post
+// once: its message names the task, so the sentence does not repeat it.
+func TestJSONEventsTaskFailedTitle(t *testing.T) {
+	dir := t.TempDir()
+	e := startExporter(t, testConfig(dir), &fakeClock{t: t0})
+	line := `{"ts": 1764331200.123, "level": "ERROR", "event": "task_failed", "component": "background_tasks", "msg": "Task nightly_summary failed", "data": {"task": "nightly_summary"}, "pid": 4121, "host": "box1"}`
+	ld, evErrs, err := legacy.Decode(legacy.JSONEvents, []byte(line), t0)
+	require.NoError(t, err)
+	require.Empty(t, evErrs)
+	require.NoError(t, e.pushLogs(context.Background(), ld))
+
+	p := onlyPost(t, dir)
+	assert.Equal(t, "Task nightly_summary failed", p.Title)
+	assert.Equal(t, "task.name=nightly_summary", p.Subject)
 }

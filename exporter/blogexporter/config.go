@@ -68,8 +68,8 @@ type Config struct {
 	// QueueConfig is the standard sending_queue; on by default so a slow or
 	// failing disk never blocks the pipelines that share the fan-out.
 	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
-	// BackOffConfig is the standard retry_on_failure for failed writes.
-	BackOffConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+	// RetryConfig is the standard retry_on_failure for failed writes.
+	RetryConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 }
 
 // DigestConfig configures the digest post: counts per category and severity,

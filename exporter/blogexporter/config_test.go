@@ -30,7 +30,7 @@ func TestLoadConfig(t *testing.T) {
 	full.Digest = DigestConfig{Enabled: true, TimeOfDay: "00:00", Interval: 6 * time.Hour, Timezone: "Europe/Paris", TopIncidents: 5}
 	full.Timeout = 2 * time.Second
 	full.QueueConfig = createDefaultConfig().(*Config).QueueConfig
-	full.BackOffConfig.Enabled = false
+	full.RetryConfig.Enabled = false
 
 	serverDefault := createDefaultConfig().(*Config)
 	serverDefault.Server.GetOrInsertDefault()

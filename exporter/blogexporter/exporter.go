@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
@@ -23,8 +25,10 @@ import (
 
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
 
+	"github.com/unitrack/unitrack/internal/blogfiles"
 	"github.com/unitrack/unitrack/internal/httpguard"
 	"github.com/unitrack/unitrack/internal/incidents"
+	"github.com/unitrack/unitrack/internal/startretry"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
@@ -66,9 +70,12 @@ type blogExporter struct {
 	// written collects the posts a flush wrote, for the ledger.
 	written []*post
 	failing atomic.Bool // a recoverable error was reported, no OK since
+	// serverDown: the server's listen is being retried.
+	serverDown atomic.Bool
 
 	server     *http.Server
 	serverDone chan struct{}
+	retryDone  chan struct{}
 	stop       chan struct{}
 	tickerDone chan struct{}
 }
@@ -94,10 +101,13 @@ func newBlogExporter(cfg *Config, set exporter.Settings) (*blogExporter, error) 
 	return e, nil
 }
 
-// start opens the blog directory and starts the server. A directory that
-// cannot be used yet does not stop the collector: the exporter reports a
-// recoverable error and every push tries to open it again, failing retryably
-// so exporterhelper's queue keeps the events.
+// start opens the blog directory and starts the server. Neither stops the
+// collector when it cannot work yet: a directory that cannot be used is
+// reported as a recoverable error and every push tries to open it again,
+// failing retryably so exporterhelper's queue keeps the events; a port that
+// is taken is reported so too and listened on again on a backoff, as the
+// dashboard does (internal/startretry). A server config that cannot work
+// (TLS files) still fails start-up.
 func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 	e.host = host
 	if l, ok := incidents.Find(host); ok {
@@ -113,39 +123,81 @@ func (e *blogExporter) start(ctx context.Context, host component.Host) error {
 			zap.String("directory", e.cfg.Directory), zap.Error(err))
 	}
 
-	if srvCfg := e.cfg.Server.Get(); srvCfg != nil {
-		ln, err := srvCfg.ToListener(ctx)
-		if err != nil {
-			e.closeDir()
-			return fmt.Errorf("server: listen on %s: %w", srvCfg.NetAddr.Endpoint, err)
-		}
-		srv, err := srvCfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, http.HandlerFunc(e.serveHTTP))
-		if err != nil {
-			_ = ln.Close()
-			e.closeDir()
-			return fmt.Errorf("server: %w", err)
-		}
-		var origins []string
-		if c := srvCfg.CORS.Get(); c != nil {
-			origins = c.AllowedOrigins
-		}
-		srv.Handler = httpguard.New(httpguard.Options{Endpoint: srvCfg.NetAddr.Endpoint, AllowedHosts: e.cfg.AllowedHosts,
-			AllowedOrigins: origins}).Wrap(srv.Handler, nil)
-		e.server = srv
-		e.serverDone = make(chan struct{})
-		go func() {
-			defer close(e.serverDone)
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fmt.Errorf("blog server: %w", err)))
-			}
-		}()
-		e.logger.Info("Blog server listening", zap.String("endpoint", ln.Addr().String()))
-	}
-
 	e.stop = make(chan struct{})
+	if srvCfg := e.cfg.Server.Get(); srvCfg != nil {
+		if err := e.startServer(ctx, srvCfg); err != nil {
+			if !startretry.IsRecoverable(err) {
+				e.closeDir()
+				return err
+			}
+			e.retryServer(srvCfg, err)
+		}
+	}
 	e.tickerDone = make(chan struct{})
 	go e.tickLoop()
 	return nil
+}
+
+// Backoff of the server's listen retries (the dashboard's).
+const (
+	firstListenRetry = time.Second
+	maxListenRetry   = 30 * time.Second
+)
+
+// startServer listens and serves the directory through blogfiles.Handler
+// behind the Host/Origin guard. A taken port is a recoverable error.
+func (e *blogExporter) startServer(ctx context.Context, srvCfg *confighttp.ServerConfig) error {
+	ln, err := startretry.Listen(ctx, srvCfg)
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w", srvCfg.NetAddr.Endpoint, err)
+	}
+	srv, err := srvCfg.ToServer(ctx, e.host.GetExtensions(), e.set.TelemetrySettings, blogfiles.Handler{Open: e.openServed})
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("server: %w", err)
+	}
+	srv.Handler = httpguard.New(httpguard.ForServer(*srvCfg, e.cfg.AllowedHosts)).Wrap(srv.Handler, nil)
+	e.server = srv
+	e.serverDone = make(chan struct{})
+	go func() {
+		defer close(e.serverDone)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			componentstatus.ReportStatus(e.host, componentstatus.NewFatalErrorEvent(fmt.Errorf("blog server: %w", err)))
+		}
+	}()
+	e.logger.Info("Blog server listening", zap.String("endpoint", ln.Addr().String()))
+	return nil
+}
+
+// retryServer reports the failed listen and listens again on a backoff
+// until it works or the exporter shuts down. The posts are written
+// meanwhile; OK is reported once both the server and the directory work.
+func (e *blogExporter) retryServer(srvCfg *confighttp.ServerConfig, err error) {
+	e.serverDown.Store(true)
+	e.failing.Store(true)
+	componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+	e.logger.Warn("The blog server cannot listen yet; the posts are written and the listen is retried",
+		zap.Error(err), zap.Duration("first_retry", firstListenRetry))
+	report := startretry.Reporter(e.host, e.logger, "Blog server")
+	e.retryDone = make(chan struct{})
+	go func() {
+		defer close(e.retryDone)
+		startretry.Backoff{First: firstListenRetry, Max: maxListenRetry}.Run(e.stop,
+			func(ctx context.Context) error { return e.startServer(ctx, srvCfg) },
+			func(err error, permanent bool) {
+				if err == nil {
+					e.serverDown.Store(false)
+					e.mu.Lock()
+					open := e.dir != nil
+					e.mu.Unlock()
+					if !open {
+						return // the push that opens the directory reports OK
+					}
+					e.failing.Store(false)
+				}
+				report(err, permanent)
+			})
+	}()
 }
 
 // openLocked opens the directory and rebuilds the state from it.
@@ -182,7 +234,12 @@ func (e *blogExporter) closeDir() {
 func (e *blogExporter) shutdown(ctx context.Context) error {
 	if e.stop != nil {
 		close(e.stop)
-		<-e.tickerDone
+		if e.tickerDone != nil {
+			<-e.tickerDone
+		}
+		if e.retryDone != nil {
+			<-e.retryDone
+		}
 		e.stop = nil
 	}
 	var errs []error
@@ -295,7 +352,7 @@ func (e *blogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			return fmt.Errorf("%w: %w", errNotOpen, err)
 		}
 	}
-	if e.failing.Swap(false) {
+	if !e.serverDown.Load() && e.failing.Swap(false) {
 		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
 	}
 	now := e.now()
@@ -394,9 +451,42 @@ func (e *blogExporter) persistStatsLocked(now time.Time) error {
 // lists_interval unless force — each file atomically. What fails stays dirty
 // and is written by a later flush.
 func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force bool) error {
-	s := e.state
+	e.expireLocked(ctx, now)
+	removed, errs := e.removeExpiredLocked()
+	batch, batched, renderErrs := e.renderDirtyLocked()
+	errs = append(errs, renderErrs...)
+	if err := ctx.Err(); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	wrote := removed || len(batch) > 0
+	errs = append(errs, e.writePostsLocked(ctx, batch, batched)...)
+	if len(e.written) > 0 {
+		e.recordPosts(ctx, e.written, now)
+		e.written = e.written[:0]
+	}
+	listsDue := force || e.cfg.ListsInterval == 0 || now.Sub(e.lastLists) >= e.cfg.ListsInterval
+	if e.state.listsDirty && listsDue && len(errs) == 0 {
+		if err := e.writeLists(e.state.sortedPosts()); err != nil {
+			errs = append(errs, err)
+		} else {
+			e.state.listsDirty = false
+			e.lastLists = now
+			wrote = true
+		}
+	}
+	if wrote {
+		if err := e.dir.syncDir(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// expireLocked marks for removal the posts beyond max_posts and, at most
+// once per ageCheckInterval, those older than max_age.
+func (e *blogExporter) expireLocked(ctx context.Context, now time.Time) {
 	maxPosts := e.cfg.MaxPosts
-	if maxPosts > 0 && len(s.posts) <= maxPosts {
+	if maxPosts > 0 && len(e.state.posts) <= maxPosts {
 		maxPosts = 0
 	}
 	maxAge := time.Duration(0)
@@ -405,13 +495,16 @@ func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force boo
 		e.lastAgeCheck = now
 	}
 	if maxPosts > 0 || maxAge > 0 {
-		if n := s.expire(now, maxAge, maxPosts); n > 0 {
+		if n := e.state.expire(now, maxAge, maxPosts); n > 0 {
 			e.telemetry.ExporterBlogPostsRemoved.Add(ctx, int64(n))
 		}
 	}
+}
 
-	var errs []error
-	wrote := false
+// removeExpiredLocked deletes the files of removed posts; removed is true
+// when any went (the directory then needs a sync).
+func (e *blogExporter) removeExpiredLocked() (removed bool, errs []error) {
+	s := e.state
 	for slug := range s.removed {
 		err := errors.Join(e.dir.remove(slug+".md"), e.dir.remove(slug+".html"))
 		if err != nil {
@@ -420,15 +513,21 @@ func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force boo
 		}
 		delete(s.removed, slug)
 		delete(s.stats.Posts, slug)
-		wrote = true
+		removed = true
 	}
+	return removed, errs
+}
+
+// renderDirtyLocked renders every dirty post, in slug order, into the files
+// of one batch write: batch holds two files (Markdown, page) per post of
+// batched.
+func (e *blogExporter) renderDirtyLocked() (batch []namedData, batched []*post, errs []error) {
+	s := e.state
 	slugs := make([]string, 0, len(s.dirty))
 	for slug := range s.dirty {
 		slugs = append(slugs, slug)
 	}
 	slices.Sort(slugs)
-	var batch []namedData
-	var batched []*post
 	for _, slug := range slugs {
 		p := s.posts[slug]
 		if p == nil {
@@ -443,45 +542,29 @@ func (e *blogExporter) flushLocked(ctx context.Context, now time.Time, force boo
 		batch = append(batch, namedData{p.slug + ".md", md}, namedData{p.slug + ".html", page})
 		batched = append(batched, p)
 	}
-	if err := ctx.Err(); err != nil {
-		return errors.Join(append(errs, err)...)
+	return batch, batched, errs
+}
+
+// writePostsLocked writes the batch; a post whose two files were written is
+// clean again (and counted, and queued for the ledger).
+func (e *blogExporter) writePostsLocked(ctx context.Context, batch []namedData, batched []*post) []error {
+	if len(batch) == 0 {
+		return nil
 	}
-	if len(batch) > 0 {
-		fileErrs := e.dir.writeFiles(batch, e.fsyncEach)
-		for i, p := range batched {
-			if err := errors.Join(fileErrs[2*i], fileErrs[2*i+1]); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			delete(s.dirty, p.slug)
-			if e.incidents != nil {
-				e.written = append(e.written, p)
-			}
-			e.telemetry.ExporterBlogPostsWritten.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", p.Kind)))
-		}
-		wrote = true
-	}
-	if len(e.written) > 0 {
-		e.recordPosts(ctx, e.written, now)
-		e.written = e.written[:0]
-	}
-	listsDue := force || e.cfg.ListsInterval == 0 || now.Sub(e.lastLists) >= e.cfg.ListsInterval
-	if s.listsDirty && listsDue && len(errs) == 0 {
-		sorted := s.sortedPosts()
-		if err := e.writeLists(sorted); err != nil {
+	var errs []error
+	fileErrs := e.dir.writeFiles(batch, e.fsyncEach)
+	for i, p := range batched {
+		if err := errors.Join(fileErrs[2*i], fileErrs[2*i+1]); err != nil {
 			errs = append(errs, err)
-		} else {
-			s.listsDirty = false
-			e.lastLists = now
-			wrote = true
+			continue
 		}
-	}
-	if wrote {
-		if err := e.dir.syncDir(); err != nil {
-			errs = append(errs, err)
+		delete(e.state.dirty, p.slug)
+		if e.incidents != nil {
+			e.written = append(e.written, p)
 		}
+		e.telemetry.ExporterBlogPostsWritten.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", p.Kind)))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // renderPost renders a post's Markdown file and HTML page.
@@ -508,52 +591,13 @@ func (e *blogExporter) writeLists(sorted []*post) error {
 	return errors.Join(e.dir.writeFile(indexFile, index), e.dir.writeFile(feedFile, feed))
 }
 
-// serveHTTP serves the blog read-only: /, /index.html, /feed.atom and
-// /<slug>.html|.md. Anything else is 404; methods other than GET and HEAD
-// are 405.
-func (e *blogExporter) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed: use GET or HEAD", http.StatusMethodNotAllowed)
-		return
-	}
-	name := strings.TrimPrefix(r.URL.Path, "/")
-	if name == "" {
-		name = indexFile
-	}
-	if name == digestFile || !safeName(name) {
-		http.NotFound(w, r)
-		return
-	}
+// openServed opens a file for the blog server (blogfiles.Handler, which
+// only asks for servable names).
+func (e *blogExporter) openServed(name string) (*os.File, error) {
 	e.mu.Lock()
-	dir := e.dir
-	e.mu.Unlock()
-	if dir == nil {
-		http.Error(w, "blog is not running", http.StatusServiceUnavailable)
-		return
+	defer e.mu.Unlock()
+	if e.dir == nil {
+		return nil, blogfiles.ErrNotOpen
 	}
-	f, err := dir.root.Open(name)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		http.NotFound(w, r)
-		return
-	}
-	h := w.Header()
-	switch {
-	case strings.HasSuffix(name, ".html"):
-		h.Set("Content-Type", "text/html; charset=utf-8")
-	case strings.HasSuffix(name, ".md"):
-		h.Set("Content-Type", "text/markdown; charset=utf-8")
-	default:
-		h.Set("Content-Type", "application/atom+xml; charset=utf-8")
-	}
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
-	h.Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, name, st.ModTime(), f)
+	return e.dir.root.Open(name)
 }

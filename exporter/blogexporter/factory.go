@@ -61,7 +61,7 @@ func createDefaultConfig() component.Config {
 		},
 		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),
 		QueueConfig:   configoptional.Some(queue),
-		BackOffConfig: configretry.NewDefaultBackOffConfig(),
+		RetryConfig:   configretry.NewDefaultBackOffConfig(),
 	}
 }
 
@@ -78,6 +78,6 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithShutdown(e.shutdown),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
 		exporterhelper.WithQueue(c.QueueConfig),
-		exporterhelper.WithRetry(c.BackOffConfig),
+		exporterhelper.WithRetry(c.RetryConfig),
 	)
 }

@@ -8,12 +8,14 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/unitrack/unitrack/internal/blogfiles"
 )
 
 const (
 	tmpPrefix  = ".tmp-"
-	indexFile  = "index.html"
-	feedFile   = "feed.atom"
+	indexFile  = blogfiles.IndexFile
+	feedFile   = blogfiles.FeedFile
 	digestFile = ".digest-state.json"
 )
 
@@ -42,15 +44,7 @@ func (d *blogDir) close() error {
 // safeName reports whether name is one the blog writes: a post file, the
 // index, the feed or its own state file.
 func safeName(name string) bool {
-	switch name {
-	case indexFile, feedFile, digestFile:
-		return true
-	}
-	stem, ok := strings.CutSuffix(name, ".md")
-	if !ok {
-		stem, ok = strings.CutSuffix(name, ".html")
-	}
-	return ok && validSlug(stem)
+	return name == digestFile || blogfiles.Servable(name)
 }
 
 // writeFile replaces name atomically: the data goes to a temporary file in

@@ -109,6 +109,10 @@ func TestGolden(t *testing.T) {
 			tc.run(t, e, clock)
 			require.NoError(t, e.shutdown(context.Background()))
 			compareDir(t, filepath.Join("testdata", "golden", tc.name), dir)
+			for name, data := range blogFiles(t, dir) {
+				// A table a reader sees has a header a reader can read.
+				assert.NotContains(t, string(data), "<th></th>", "%s has an empty table header", name)
+			}
 		})
 	}
 }

@@ -23,7 +23,7 @@ func ledgerEvent(ev event) (incidents.Event, bool) {
 	return incidents.Event{
 		Key: ev.key.String(), Kind: ev.kind.String(), SubjectKey: ev.key.SubjectKey, Subject: ev.key.SubjectValue,
 		Service: ev.key.Service, Category: ev.category, EventName: ev.ref.Name, EventID: ev.ref.ID, Time: ev.ref.Time,
-	}, true
+	}.Quoting(ev.record), true
 }
 
 // recordEvents writes the events of a push, before its posts are written

@@ -74,6 +74,9 @@ func TestKillMidWrite(t *testing.T) {
 		for countFiles(t, dir, "*.md") < startCount+3 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
+		require.GreaterOrEqual(t, countFiles(t, dir, "*.md"), startCount+3, "the child writes posts; stderr: %s", stderr.String())
+		// Time is what is varied here: the kill lands at another point of
+		// the child's writes each round.
 		time.Sleep(time.Duration(round*7) * time.Millisecond)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		err := cmd.Wait()

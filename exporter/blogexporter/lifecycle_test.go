@@ -18,11 +18,13 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/unitrack/unitrack/exporter/blogexporter/internal/metadata"
+	"github.com/unitrack/unitrack/internal/blogfiles"
 )
 
 func freeAddr(t *testing.T) string {
@@ -71,7 +73,7 @@ func TestLifecycleWithServer(t *testing.T) {
 		{http.MethodGet, "/index.html", 200, "text/html; charset=utf-8", slug + ".html"},
 		{http.MethodGet, "/feed.atom", 200, "application/atom+xml; charset=utf-8", "<feed xmlns=\"http://www.w3.org/2005/Atom\">"},
 		{http.MethodGet, "/" + slug + ".html", 200, "text/html; charset=utf-8", "MCP server filesystem: circuit breaker opened"},
-		{http.MethodGet, "/" + slug + ".md", 200, "text/markdown; charset=utf-8", "group_key: mcp|agent-runner|mcp.server.name=filesystem"},
+		{http.MethodGet, "/" + slug + ".md", 200, "text/plain; charset=utf-8", "group_key: mcp|agent-runner|mcp.server.name=filesystem"},
 		{http.MethodHead, "/feed.atom", 200, "application/atom+xml; charset=utf-8", ""},
 		{http.MethodGet, "/../../etc/passwd", 404, "", ""},
 		{http.MethodGet, "/%2e%2e/%2e%2e/etc/passwd", 404, "", ""},
@@ -95,7 +97,9 @@ func TestLifecycleWithServer(t *testing.T) {
 			if tt.wantType != "" {
 				assert.Equal(t, tt.wantType, resp.Header.Get("Content-Type"))
 				assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
-				assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+				// Served through the shared rule, as the dashboard's /blog/ serves.
+				assert.Equal(t, blogfiles.CSP, resp.Header.Get("Content-Security-Policy"))
+				assert.Equal(t, blogfiles.ContentType(strings.TrimPrefix(tt.path, "/")), tt.wantType)
 			}
 			assert.Contains(t, string(body), tt.wantBody)
 			if tt.wantStatus == 405 {
@@ -132,17 +136,71 @@ func TestShutdownWithoutStart(t *testing.T) {
 	require.NoError(t, exp.Shutdown(context.Background()))
 }
 
-func TestStartFailsOnBusyPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// A taken port does not stop the collector (as the dashboard's): a
+// recoverable status, the posts are written meanwhile, and once the port is
+// free the server listens, serves them and the status is OK.
+func TestStartsLateOnBusyPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	addr := taken.Addr().String()
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = addr
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	host := &statusHost{}
+	require.NoError(t, exp.Start(context.Background(), host), "a taken port does not fail the start")
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+	st, serr := host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st)
+	assert.ErrorContains(t, serr, "server: listen on "+addr)
+	assert.ErrorContains(t, serr, "address already in use")
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), logsOf(cbEvent("fs", "opened", t0, "b1"))))
+	p := onlyPost(t, dir)
+	st, _ = host.last()
+	assert.Equal(t, componentstatus.StatusRecoverableError, st, "no OK while the server is down")
+
+	require.NoError(t, taken.Close())
+	require.Eventually(t, func() bool { s, _ := host.last(); return s == componentstatus.StatusOK },
+		30*time.Second, 20*time.Millisecond, "the server never listened once the port was free")
+	resp, err := http.Get("http://" + addr + "/" + p.slug + ".html")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "MCP server fs: circuit breaker opened")
+	assert.Equal(t, blogfiles.CSP, resp.Header.Get("Content-Security-Policy"))
+}
+
+// Shut down while the listen is still retried: nothing leaks (goleak).
+func TestShutdownWhileRetryingListen(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
 	cfg := testConfig(t.TempDir())
-	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = ln.Addr().String()
+	cfg.Server.GetOrInsertDefault().NetAddr.Endpoint = taken.Addr().String()
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), &statusHost{}))
+	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+// A server config that no retry can fix (missing TLS files) still fails
+// the start, and leaves nothing open.
+func TestStartFailsOnBadTLS(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	srv := cfg.Server.GetOrInsertDefault()
+	srv.NetAddr.Endpoint = freeAddr(t)
+	tls := configtls.NewDefaultServerConfig()
+	tls.CertFile, tls.KeyFile = "/nonexistent/cert.pem", "/nonexistent/key.pem"
+	srv.TLS = configoptional.Some(tls)
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
 	err = exp.Start(context.Background(), componenttest.NewNopHost())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "server: listen on "+ln.Addr().String())
+	assert.Contains(t, err.Error(), "server: listen on "+srv.NetAddr.Endpoint)
 	require.NoError(t, exp.Shutdown(context.Background()))
 }
 
@@ -154,7 +212,7 @@ func TestStartsLateOnUnusableDirectory(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
 	dir := filepath.Join(file, "blog")
 	cfg := testConfig(dir)
-	cfg.BackOffConfig.Enabled = false // see each refusal, not exporterhelper's retries
+	cfg.RetryConfig.Enabled = false // see each refusal, not exporterhelper's retries
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)

@@ -47,7 +47,7 @@ func renderBody(p *post, dashboardURL string) {
 	if p.Subject != "" {
 		fmt.Fprintf(&b, " · **Subject:** %s", escapeMarkdown(p.Subject))
 	}
-	b.WriteString("\n\n| | |\n|---|---|\n")
+	b.WriteString("\n\n| Fact | Value |\n|---|---|\n")
 	fmt.Fprintf(&b, "| First event | %s |\n", fmtTime(p.FirstEvent))
 	fmt.Fprintf(&b, "| Last event | %s |\n", fmtTime(p.LastEvent))
 	fmt.Fprintf(&b, "| Events | %d |\n", p.EventCount)

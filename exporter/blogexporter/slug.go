@@ -4,11 +4,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/unitrack/unitrack/internal/blogfiles"
 )
 
-// maxSlugTitle caps the title part of a slug; the whole slug is a date
-// (10), a dash, at most maxSlugTitle characters and a collision suffix.
-const maxSlugTitle = 60
+// maxSlugTitle caps the title part of a slug (see blogfiles.ValidStem).
+const maxSlugTitle = blogfiles.MaxSlugTitle
 
 // slugTitle reduces any text to [a-z0-9-]: letters and digits of ASCII are
 // kept (lower-cased), everything else becomes one dash, and dashes do not
@@ -56,34 +57,6 @@ func makeSlug(date time.Time, title string, taken func(string) bool) string {
 	return slug
 }
 
-// validSlug reports whether s has the shape makeSlug produces, so a file
-// name read from the directory or a request path can be trusted as a stem.
-func validSlug(s string) bool {
-	if len(s) < 12 || len(s) > 11+maxSlugTitle+12 {
-		return false
-	}
-	for i := 0; i < 10; i++ {
-		c := s[i]
-		if i == 4 || i == 7 {
-			if c != '-' {
-				return false
-			}
-		} else if c < '0' || c > '9' {
-			return false
-		}
-	}
-	if s[10] != '-' {
-		return false
-	}
-	rest := s[11:]
-	if rest[0] == '-' || rest[len(rest)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// validSlug reports whether s has the shape makeSlug produces (the rule
+// lives with the serving rule, in internal/blogfiles).
+func validSlug(s string) bool { return blogfiles.ValidStem(s) }

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+	"github.com/unitrack/unitrack/internal/blogfiles"
 	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/legacy"
 	"github.com/unitrack/unitrack/internal/track"
@@ -150,7 +151,7 @@ func TestAPIEventDetail(t *testing.T) {
 	assert.JSONEq(t, `{"service.name":"agent-runner"}`, string(d.Resource))
 	require.Len(t, d.Links, 3)
 	assert.Equal(t, "incident", d.Links[0].Kind)
-	assert.Equal(t, "mcp.circuit_breaker.opened · mcp.server.name=filesystem · agent-runner", d.Links[0].Title)
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened", d.Links[0].Title, "the ledger's title")
 	assert.Regexp(t, `^#/incidents/\d+$`, d.Links[0].URL)
 	assert.Equal(t, "open", d.Links[0].Status)
 	assert.Equal(t, "blog", d.Links[1].Kind)
@@ -365,11 +366,16 @@ func TestHostileInputStaysData(t *testing.T) {
 	assert.NotContains(t, csp, "unsafe-inline")
 	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
 
-	// The app never parses data as HTML.
-	js, err := os.ReadFile("web/assets/app.js")
+	// No page module parses data as HTML.
+	modules, err := filepath.Glob("web/assets/*.js")
 	require.NoError(t, err)
-	for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
-		assert.NotContains(t, string(js), sink)
+	require.GreaterOrEqual(t, len(modules), 6, "dom, views, analytics, app, incidents, tracker")
+	for _, m := range modules {
+		js, err := os.ReadFile(m)
+		require.NoError(t, err)
+		for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
+			assert.NotContains(t, string(js), sink, m)
+		}
 	}
 }
 
@@ -519,7 +525,7 @@ func TestTrackerScript(t *testing.T) {
 func TestStreamOutlivesWriteTimeout(t *testing.T) {
 	td := startDashboard(t, t.TempDir(), func(c *Config) { c.WriteTimeout = 200 * time.Millisecond })
 	s := openStream(t, td.URL+"/api/stream", nil)
-	time.Sleep(600 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond) // time itself is tested: the stream lives past write_timeout
 	td.consume(logsOf(ev{id: "late", name: "agent.step", body: "after the write timeout"}))
 	m, err := s.next()
 	require.NoError(t, err)
@@ -568,8 +574,16 @@ func TestBlogPostServing(t *testing.T) {
 	assert.Contains(t, string(b), "<h1>Post</h1>")
 	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "sandbox", "the post cannot run scripts")
 	assert.NotContains(t, resp.Header.Get("Content-Security-Policy"), "script-src")
+	// The same rule as the blog's own server (internal/blogfiles).
+	assert.Equal(t, blogfiles.CSP, resp.Header.Get("Content-Security-Policy"))
+	assert.Equal(t, blogfiles.ContentType("2026-11-28-post.html"), resp.Header.Get("Content-Type"))
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 
-	for _, p := range []string{"/blog/secret.txt", "/blog/.hidden.html", "/blog/..%2Fsecret.txt", "/blog/missing.html"} {
+	outside := filepath.Join(t.TempDir(), "outside.html")
+	require.NoError(t, os.WriteFile(outside, []byte("outside"), 0o600))
+	require.NoError(t, os.Symlink(outside, filepath.Join(blogDir, "2026-11-28-escape.html")))
+	for _, p := range []string{"/blog/secret.txt", "/blog/.hidden.html", "/blog/..%2Fsecret.txt", "/blog/missing.html",
+		"/blog/2026-11-28-escape.html", "/blog/Post.html", "/blog/.digest-state.json"} {
 		code, _ := td.get(p, nil)
 		assert.Equal(t, http.StatusNotFound, code, p)
 	}

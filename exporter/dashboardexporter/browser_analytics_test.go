@@ -93,6 +93,59 @@ func TestBrowserAnalytics(t *testing.T) {
 	testbin.Screenshot(t, ctx, "dashboard-analytics.png")
 }
 
+// TestBrowserUptimeWindowInURL: the uptime window is part of the view's
+// URL: chosen, it is there beside the filters; back and forward walk
+// through it; the URL opened in another tab shows the same window.
+func TestBrowserUptimeWindowInURL(t *testing.T) {
+	ctx := testbin.Browser(t)
+	td := startDashboard(t, t.TempDir(), nil)
+	now := time.Now().Truncate(time.Second)
+	td.consume(logsOf(ev{id: "h1", name: "health.status_changed", body: "ollama: unhealthy", sev: "ERROR", source: "health_monitor",
+		at: now.Add(-time.Hour).Sub(t0), attrs: map[string]any{"health.check": "ollama", "health.status": "unhealthy"}}))
+	window := `document.getElementById('an-window').value`
+	search := `location.search`
+	choose := func(w string) {
+		testbin.EvalJS[bool](t, ctx, `(function(){const s=document.getElementById('an-window'); s.value='`+w+`'; s.dispatchEvent(new Event('change')); return true})()`)
+	}
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
+	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-uptime li[data-subject="ollama"]')`, 10*time.Second)
+	assert.Equal(t, "7d", testbin.EvalJS[string](t, ctx, window), "the default window")
+	choose("24h")
+	assert.Equal(t, "?uptime=24h", testbin.EvalJS[string](t, ctx, search))
+	// A filter chosen after it keeps it in the URL.
+	testbin.EvalJS[bool](t, ctx, `(function(){const s=document.getElementById('f-severity'); s.value='error'; s.dispatchEvent(new Event('change')); return true})()`)
+	testbin.WaitJS(t, ctx, `new URLSearchParams(location.search).get('severity') === 'error'`, 5*time.Second)
+	assert.Equal(t, "24h", testbin.EvalJS[string](t, ctx, `new URLSearchParams(location.search).get('uptime')`))
+	choose("30d")
+	shared := testbin.EvalJS[string](t, ctx, `location.href`)
+
+	// Back: 24 h again (the filter stays); back twice more: the default.
+	testbin.EvalJS[bool](t, ctx, `(history.back(), true)`)
+	testbin.WaitJS(t, ctx, window+` === '24h'`, 5*time.Second)
+	assert.Equal(t, "error", testbin.EvalJS[string](t, ctx, `document.getElementById('f-severity').value`))
+	testbin.EvalJS[bool](t, ctx, `(history.back(), true)`)
+	testbin.WaitJS(t, ctx, `document.getElementById('f-severity').value === ''`, 5*time.Second)
+	assert.Equal(t, "24h", testbin.EvalJS[string](t, ctx, window))
+	testbin.EvalJS[bool](t, ctx, `(history.back(), true)`)
+	testbin.WaitJS(t, ctx, window+` === '7d' && location.search === ''`, 5*time.Second)
+	// Forward brings it back.
+	testbin.EvalJS[bool](t, ctx, `(history.forward(), true)`)
+	testbin.WaitJS(t, ctx, window+` === '24h'`, 5*time.Second)
+
+	// Shared: another tab opens the same window and filter.
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(shared)))
+	testbin.WaitJS(t, tab, `!!document.querySelector('#an-uptime li[data-subject="ollama"]')`, 10*time.Second)
+	assert.Equal(t, "30d", testbin.EvalJS[string](t, tab, window))
+	assert.Equal(t, "error", testbin.EvalJS[string](t, tab, `document.getElementById('f-severity').value`))
+	// A window the page does not offer falls back to the default.
+	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(td.URL+"/?uptime=1y")))
+	testbin.WaitJS(t, tab, `!!document.querySelector('#an-uptime li[data-subject="ollama"]')`, 10*time.Second)
+	assert.Equal(t, "7d", testbin.EvalJS[string](t, tab, window))
+}
+
 // TestBrowserRemovedEvent: a link to an event retention removed says so,
 // and lists the blog post of its incident (from the incident ledger, which
 // outlives the dashboard's history).

@@ -274,22 +274,19 @@ setTimeout(function () { document.title = 'done'; }, 200);
 	page = httptest.NewServer(mux)
 	defer page.Close()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL+"/page")))
-	testbin.WaitJS(t, ctx, `document.title === 'done'`, 10*time.Second)
-	// Beacons are sent by then; give the loopback handler a moment.
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
+	// The tracker's own counts are the barrier: every error was decided
+	// (3 sent, 7 held back), so no later beacon can come.
+	testbin.WaitJS(t, ctx, `document.title === 'done' && (function (c) { return c.sent + c.overLimit === 10; })(window.unitrack.counts())`, 10*time.Second)
+	c := testbin.EvalJS[map[string]int](t, ctx, `window.unitrack.counts()`)
+	assert.Equal(t, map[string]int{"sent": 3, "duplicates": 0, "overLimit": 7}, c)
+	waitFor(t, 10*time.Second, func() bool {
 		mu.Lock()
-		n := got
-		mu.Unlock()
-		if n >= 3 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond) // would a 4th arrive?
+		defer mu.Unlock()
+		return got >= 3
+	}, "the 3 reports the tracker sent arrive")
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, 3, got)
+	assert.Equal(t, 3, got, "the endpoint got what the tracker sent")
 }
 
 // TestBrowserFilteredLink: the link the blog puts in an incident post

@@ -43,8 +43,8 @@ type Config struct {
 	exporterhelper.TimeoutConfig `mapstructure:",squash"`
 	// QueueConfig is the sending queue (with optional persistent storage).
 	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
-	// BackOffConfig retries batches that failed to be written.
-	BackOffConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+	// RetryConfig retries batches that failed to be written.
+	RetryConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 }
 
 // RetentionConfig bounds the stored history; a zero value does not bound.
@@ -108,39 +108,39 @@ func (cfg *Config) Validate() error {
 	}
 	r := cfg.Retention
 	if r.MaxAge < 0 {
-		errs = append(errs, fmt.Errorf("retention.max_age: must not be negative, got %s", r.MaxAge))
+		errs = append(errs, fmt.Errorf("retention::max_age: must not be negative, got %s", r.MaxAge))
 	}
 	if r.MaxEvents < 0 {
-		errs = append(errs, fmt.Errorf("retention.max_events: must not be negative, got %d", r.MaxEvents))
+		errs = append(errs, fmt.Errorf("retention::max_events: must not be negative, got %d", r.MaxEvents))
 	}
 	if r.MaxSizeMiB < 0 {
-		errs = append(errs, fmt.Errorf("retention.max_size_mib: must not be negative, got %d", r.MaxSizeMiB))
+		errs = append(errs, fmt.Errorf("retention::max_size_mib: must not be negative, got %d", r.MaxSizeMiB))
 	}
 	if r.AnalyticsMaxAge < 0 {
-		errs = append(errs, fmt.Errorf("retention.analytics_max_age: must not be negative, got %s", r.AnalyticsMaxAge))
+		errs = append(errs, fmt.Errorf("retention::analytics_max_age: must not be negative, got %s", r.AnalyticsMaxAge))
 	}
 	if (r.MaxAge > 0 || r.MaxEvents > 0 || r.MaxSizeMiB > 0) && r.Interval <= 0 {
-		errs = append(errs, fmt.Errorf("retention.interval: must be positive when a retention bound is set, got %s", r.Interval))
+		errs = append(errs, fmt.Errorf("retention::interval: must be positive when a retention bound is set, got %s", r.Interval))
 	}
 	if cfg.Tracker.Endpoint != "" {
 		if err := checkHTTPURL(cfg.Tracker.Endpoint); err != nil {
-			errs = append(errs, fmt.Errorf("tracker.endpoint: %w", err))
+			errs = append(errs, fmt.Errorf("tracker::endpoint: %w", err))
 		}
 	}
 	if cfg.Tracker.MaxReportsPerMinute < 0 {
-		errs = append(errs, fmt.Errorf("tracker.max_reports_per_minute: must not be negative, got %d", cfg.Tracker.MaxReportsPerMinute))
+		errs = append(errs, fmt.Errorf("tracker::max_reports_per_minute: must not be negative, got %d", cfg.Tracker.MaxReportsPerMinute))
 	}
 	if cfg.Sinks.MetricsURL != "" {
 		if err := checkHTTPURL(cfg.Sinks.MetricsURL); err != nil {
-			errs = append(errs, fmt.Errorf("sinks.metrics_url: %w", err))
+			errs = append(errs, fmt.Errorf("sinks::metrics_url: %w", err))
 		}
 		if cfg.Sinks.ScrapeTimeout <= 0 {
-			errs = append(errs, fmt.Errorf("sinks.scrape_timeout: must be positive when sinks.metrics_url is set, got %s", cfg.Sinks.ScrapeTimeout))
+			errs = append(errs, fmt.Errorf("sinks::scrape_timeout: must be positive when sinks::metrics_url is set, got %s", cfg.Sinks.ScrapeTimeout))
 		}
 	}
 	if cfg.Links.BlogURL != "" {
 		if err := checkHTTPURL(cfg.Links.BlogURL); err != nil {
-			errs = append(errs, fmt.Errorf("links.blog_url: %w", err))
+			errs = append(errs, fmt.Errorf("links::blog_url: %w", err))
 		}
 	}
 	return errors.Join(errs...)

@@ -69,12 +69,12 @@ func TestLoadConfig(t *testing.T) {
 			id: component.NewIDWithName(metadata.Type, "bad"),
 			wantErr: "directory: must not be empty\n" +
 				"allowed_hosts::0: expected a bare host name without scheme, port or path, got \"dash.corp.example:8790\"\n" +
-				"retention.max_age: must not be negative, got -1h0m0s\n" +
-				"retention.max_events: must not be negative, got -1\n" +
-				"retention.max_size_mib: must not be negative, got -2\n" +
-				"tracker.endpoint: expected an absolute http or https URL, got \"ftp://example.com/x\"\n" +
-				"tracker.max_reports_per_minute: must not be negative, got -1\n" +
-				"links.blog_url: expected an absolute http or https URL, got \"localhost:8791\"",
+				"retention::max_age: must not be negative, got -1h0m0s\n" +
+				"retention::max_events: must not be negative, got -1\n" +
+				"retention::max_size_mib: must not be negative, got -2\n" +
+				"tracker::endpoint: expected an absolute http or https URL, got \"ftp://example.com/x\"\n" +
+				"tracker::max_reports_per_minute: must not be negative, got -1\n" +
+				"links::blog_url: expected an absolute http or https URL, got \"localhost:8791\"",
 		},
 	}
 	for _, tt := range tests {
@@ -108,7 +108,7 @@ func TestLoadConfigTypo(t *testing.T) {
 func TestRetentionIntervalRequired(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Retention.Interval = 0
-	assert.EqualError(t, cfg.Validate(), "retention.interval: must be positive when a retention bound is set, got 0s")
+	assert.EqualError(t, cfg.Validate(), "retention::interval: must be positive when a retention bound is set, got 0s")
 }
 
 // A directory that cannot be used yet does not stop the collector: the
@@ -122,7 +122,7 @@ func TestStartsLateOnUnusableDirectory(t *testing.T) {
 	cfg.NetAddr.Endpoint = "127.0.0.1:0"
 	cfg.Directory = filepath.Join(blocker, "dashboard")
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
-	cfg.BackOffConfig.Enabled = false // see the refusal itself, not exporterhelper's retries
+	cfg.RetryConfig.Enabled = false // see the refusal itself, not exporterhelper's retries
 	exp, err := f.CreateLogs(t.Context(), exportertestSettings(f), cfg)
 	require.NoError(t, err)
 	host := &statusHost{}

@@ -23,6 +23,7 @@ import (
 	"github.com/unitrack/unitrack/internal/httpguard"
 	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/sinkhealth"
+	"github.com/unitrack/unitrack/internal/startretry"
 )
 
 type dashboardExporter struct {
@@ -86,7 +87,7 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 		e.ledger.Store(incidents.Source(led))
 	}
 	done, err := e.tryStart(ctx)
-	if err != nil && !isRecoverableStartError(err) {
+	if err != nil && !startretry.IsRecoverable(err) {
 		e.closeOpened()
 		return err
 	}
@@ -104,16 +105,9 @@ func (e *dashboardExporter) start(ctx context.Context, host component.Host) erro
 // guard refuses foreign Hosts and Origins before confighttp's layers see
 // the request; /tracker.js is embedded by other sites on purpose.
 func (e *dashboardExporter) guard() *httpguard.Guard {
-	var origins []string
-	if c := e.cfg.CORS.Get(); c != nil {
-		origins = c.AllowedOrigins
-	}
-	return httpguard.New(httpguard.Options{
-		Endpoint:       e.cfg.NetAddr.Endpoint,
-		AllowedHosts:   e.cfg.AllowedHosts,
-		AllowedOrigins: origins,
-		PublicPaths:    []string{"/tracker.js"},
-	})
+	opts := httpguard.ForServer(e.cfg.ServerConfig, e.cfg.AllowedHosts)
+	opts.PublicPaths = []string{"/tracker.js"}
+	return httpguard.New(opts)
 }
 
 // publicTracker serves /tracker.js past confighttp's auth: pages of other
@@ -142,42 +136,12 @@ func (e *dashboardExporter) writeServerError(w http.ResponseWriter, r *http.Requ
 	httpguard.WriteJSONError(w, r, status, msg)
 }
 
-// startError marks what a later attempt may get past.
-type startError struct{ err error }
-
-func (s startError) Error() string { return s.err.Error() }
-func (s startError) Unwrap() error { return s.err }
-
-func isRecoverableStartError(err error) bool {
-	var se startError
-	return errors.As(err, &se)
-}
-
 func (e *dashboardExporter) retryStart() {
 	defer e.wg.Done()
-	wait := firstStartRetry
-	for {
-		t := time.NewTimer(wait)
-		select {
-		case <-e.stop:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		done, err := e.tryStart(context.Background())
-		if done {
-			componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
-			return
-		}
-		if !isRecoverableStartError(err) {
-			componentstatus.ReportStatus(e.host, componentstatus.NewPermanentErrorEvent(err))
-			e.logger.Error("Dashboard cannot start", zap.Error(err))
-			return
-		}
-		componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
-		e.logger.Debug("Dashboard start retry failed", zap.Error(err))
-		wait = min(2*wait, maxStartRetry)
-	}
+	startretry.Backoff{First: firstStartRetry, Max: maxStartRetry}.Run(e.stop, func(ctx context.Context) error {
+		_, err := e.tryStart(ctx)
+		return err
+	}, startretry.Reporter(e.host, e.logger, "Dashboard"))
 }
 
 // tryStart opens what is not open yet: the store (with the live hub and
@@ -187,13 +151,13 @@ func (e *dashboardExporter) tryStart(ctx context.Context) (done bool, err error)
 	defer e.mu.Unlock()
 	select {
 	case <-e.stop:
-		return false, startError{errors.New("shutting down")}
+		return false, startretry.Recoverable(errors.New("shutting down"))
 	default:
 	}
 	if e.store == nil {
 		st, err := store.Open(ctx, e.cfg.Directory)
 		if err != nil {
-			return false, startError{err}
+			return false, startretry.Recoverable(err)
 		}
 		e.store = st
 		e.web = web.New(web.Options{
@@ -216,13 +180,8 @@ func (e *dashboardExporter) tryStart(ctx context.Context) (done bool, err error)
 		}()
 	}
 	if e.server == nil {
-		ln, err := e.cfg.ServerConfig.ToListener(ctx)
+		ln, err := startretry.Listen(ctx, &e.cfg.ServerConfig)
 		if err != nil {
-			// Only the socket may come free later; bad TLS files will not.
-			var opErr *net.OpError
-			if errors.As(err, &opErr) {
-				return false, startError{err}
-			}
 			return false, err
 		}
 		handler := e.web.Handler()

@@ -67,7 +67,7 @@ func createDefaultConfig() component.Config {
 		},
 		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),
 		QueueConfig:   configoptional.Some(queue),
-		BackOffConfig: configretry.NewDefaultBackOffConfig(),
+		RetryConfig:   configretry.NewDefaultBackOffConfig(),
 	}
 }
 
@@ -83,6 +83,6 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithShutdown(e.shutdown),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
 		exporterhelper.WithQueue(c.QueueConfig),
-		exporterhelper.WithRetry(c.BackOffConfig),
+		exporterhelper.WithRetry(c.RetryConfig),
 	)
 }

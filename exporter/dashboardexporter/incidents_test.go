@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/unitrack/unitrack/extension/incidentsextension"
 	"github.com/unitrack/unitrack/internal/incidents"
+	"github.com/unitrack/unitrack/internal/testbin"
 )
 
 type ledgerHost map[component.ID]component.Component
@@ -83,10 +86,13 @@ func TestIncidentsAPI(t *testing.T) {
 	ctx := context.Background()
 	key := "mcp|agent-runner|mcp.server.name=filesystem"
 	require.NoError(t, led.RecordEvents(ctx, []incidents.Event{
-		{Key: key, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner", EventName: "mcp.circuit_breaker.opened", EventID: "e1", Time: t0},
-		{Key: key, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner", EventName: "mcp.circuit_breaker.opened", EventID: "e2", Time: t0.Add(time.Minute)},
-		{Key: "task|batch|task.name=nightly", Kind: "firing", Subject: "nightly", Service: "batch", EventID: "e3", Time: t0},
-		{Key: "task|batch|task.name=nightly", Kind: "resolved", EventID: "e4", Time: t0.Add(2 * time.Minute)},
+		{Key: key, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner", EventName: "mcp_server_failure",
+			Body: "MCP server 'filesystem' failed: timeout", EventID: "e1", Time: t0},
+		{Key: key, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner", EventName: "mcp.circuit_breaker.opened", EventID: "e2", Time: t0.Add(time.Minute),
+			Facts: map[string]string{"circuit_breaker.failure_count": "5", "error": "Timeout after 30s"}},
+		{Key: "task|batch|task.name=nightly", Kind: "firing", SubjectKey: "task.name", Subject: "nightly", Service: "batch", EventName: "task.failed", EventID: "e3", Time: t0,
+			Facts: map[string]string{"task.attempt": "3", "exception.type": "KeyError", "exception.message": "facts"}},
+		{Key: "task|batch|task.name=nightly", Kind: "resolved", EventName: "task.succeeded", EventID: "e4", Time: t0.Add(2 * time.Minute)},
 	}))
 	require.NoError(t, led.RecordDelivery(ctx, incidents.Delivery{Key: key, Target: "slack", Time: t0.Add(30 * time.Second), Status: incidents.DeliveryRetrying, Kind: "firing", Title: "t", Text: "x", Error: "503"}))
 	require.NoError(t, led.RecordPost(ctx, incidents.Post{Key: key, Slug: "2026-11-28-filesystem", Title: "post", Time: t0}))
@@ -95,7 +101,6 @@ func TestIncidentsAPI(t *testing.T) {
 	var list struct {
 		Incidents []struct {
 			incidents.Incident
-			Title     string `json:"title"`
 			EventsURL string `json:"events_url"`
 		} `json:"incidents"`
 	}
@@ -108,17 +113,21 @@ func TestIncidentsAPI(t *testing.T) {
 	assert.Equal(t, 60.0, in.Duration)
 	assert.Equal(t, []string{"e1", "e2"}, in.EventIDs)
 	assert.Equal(t, "/?q=%22filesystem%22&service=agent-runner&since=1795867200000&until=1795867260001", in.EventsURL)
+	// The ledger's plain words, as notify and blog say the incident.
+	assert.Equal(t, "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s", in.Title)
 	code, _ = td.get("/api/incidents", &list)
 	require.Equal(t, http.StatusOK, code)
-	assert.Len(t, list.Incidents, 2)
+	require.Len(t, list.Incidents, 2)
+	assert.Equal(t, "Task nightly failed after 3 attempts: KeyError: facts (resolved after 2m0s)", list.Incidents[0].Title, "most recently seen first")
 
 	var d struct {
-		Key        string
+		Key, Title string
 		Deliveries []incidents.Delivery
 		Posts      []incidents.Post
 	}
 	code, _ = td.get("/api/incidents/"+strconv.FormatInt(in.ID, 10), &d)
 	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, in.Title, d.Title)
 	require.Len(t, d.Deliveries, 1)
 	assert.Equal(t, "retrying", d.Deliveries[0].Status)
 	assert.Equal(t, "503", d.Deliveries[0].Error)
@@ -210,4 +219,49 @@ func TestIncidentsWithoutLedger(t *testing.T) {
 	assert.Equal(t, "the incident ledger is not running: add the incidents extension to service::extensions", e.Error)
 	code, _ = td.get("/api/silences", nil)
 	assert.Equal(t, http.StatusNotFound, code)
+}
+
+// TestBrowserIncidentTitles: the Incidents view, an incident's view and the
+// event's incident link say incidents in the ledger's plain words.
+func TestBrowserIncidentTitles(t *testing.T) {
+	ctx := testbin.Browser(t)
+	host, led := startLedger(t)
+	bg := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	fs := "mcp|agent-runner|mcp.server.name=filesystem"
+	var storm []incidents.Event
+	for i := range 5 {
+		storm = append(storm, incidents.Event{Key: fs, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner",
+			EventName: "mcp_server_failure", Body: "MCP server 'filesystem' failed: timeout", EventID: fmt.Sprintf("f%d", i), Time: now.Add(time.Duration(i-10) * time.Minute)})
+	}
+	storm = append(storm, incidents.Event{Key: fs, Kind: "firing", SubjectKey: "mcp.server.name", Subject: "filesystem", Service: "agent-runner",
+		EventName: "mcp.circuit_breaker.opened", EventID: "e1", Time: now.Add(-5 * time.Minute),
+		Facts: map[string]string{"circuit_breaker.failure_count": "5", "error": "Timeout after 30s"}})
+	task := "task|scheduler|task.name=nightly_summary"
+	require.NoError(t, led.RecordEvents(bg, append(storm,
+		incidents.Event{Key: task, Kind: "firing", SubjectKey: "task.name", Subject: "nightly_summary", Service: "scheduler", EventName: "task.failed",
+			EventID: "e3", Time: now.Add(-20 * time.Minute), Facts: map[string]string{"task.attempt": "3", "exception.type": "KeyError", "exception.message": "facts"}},
+		incidents.Event{Key: task, Kind: "resolved", EventName: "task.succeeded", EventID: "t-ok", Time: now.Add(-13 * time.Minute)},
+	)))
+	td := startDashboardOn(t, host, t.TempDir(), nil)
+	td.consume(logsOf(fixture...))
+	const (
+		mcpTitle  = "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s"
+		taskTitle = "Task nightly_summary failed after 3 attempts: KeyError: facts (resolved after 7m0s)"
+	)
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
+	testbin.WaitJS(t, ctx, `document.querySelectorAll('#incidents-table tbody tr[data-incident-id]').length === 2`, 10*time.Second)
+	got := testbin.EvalJS[[]string](t, ctx, `Array.from(document.querySelectorAll('#incidents-table tbody td.title')).map(td => td.textContent)`)
+	assert.Equal(t, []string{mcpTitle, taskTitle}, got, "open first, then resolved")
+	testbin.EvalJS[bool](t, ctx, `(document.getElementById('incidents').scrollIntoView(), true)`)
+	testbin.Screenshot(t, ctx, "dashboard-incidents.png")
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#incidents-table tbody tr[data-incident-id]`))))
+	testbin.WaitJS(t, ctx, `!document.getElementById('incident').hidden && document.getElementById('i-title').textContent !== ''`, 10*time.Second)
+	assert.Equal(t, mcpTitle, testbin.EvalJS[string](t, ctx, `document.getElementById('i-title').textContent`))
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/#/events/e1")))
+	testbin.WaitJS(t, ctx, `document.querySelector('#d-links a[href^="#/incidents/"]') !== null`, 10*time.Second)
+	assert.Equal(t, mcpTitle, testbin.EvalJS[string](t, ctx, `document.querySelector('#d-links a[href^="#/incidents/"]').textContent`))
 }

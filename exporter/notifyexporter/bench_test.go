@@ -37,7 +37,7 @@ func stormLogs() plog.Logs {
 func BenchmarkGroupingStorm(b *testing.B) {
 	cfg := testConfig()
 	cfg.DedupWindow = 0 // the same batch every time: with the window, all but the first would be skipped
-	cfg.Targets = []TargetConfig{{Name: "inbox", Type: typeFile, Path: b.TempDir() + "/inbox.jsonl"}}
+	cfg.Targets = []TargetConfig{{Name: "inbox", Type: "file", Path: b.TempDir() + "/inbox.jsonl"}}
 	e, err := newNotifyExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -68,7 +68,7 @@ func BenchmarkStormFreshIDs(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			cfg := testConfig()
 			cfg.DedupWindow = v.window
-			cfg.Targets = []TargetConfig{{Name: "inbox", Type: typeFile, Path: b.TempDir() + "/inbox.jsonl"}}
+			cfg.Targets = []TargetConfig{{Name: "inbox", Type: "file", Path: b.TempDir() + "/inbox.jsonl"}}
 			e, err := newNotifyExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 			if err != nil {
 				b.Fatal(err)
@@ -137,7 +137,7 @@ func BenchmarkFloorMapCount(b *testing.B) {
 // BenchmarkGroupingStorm's.
 func BenchmarkGroupingStormLedger(b *testing.B) {
 	cfg := testConfig()
-	cfg.Targets = []TargetConfig{{Name: "inbox", Type: typeFile, Path: b.TempDir() + "/inbox.jsonl"}}
+	cfg.Targets = []TargetConfig{{Name: "inbox", Type: "file", Path: b.TempDir() + "/inbox.jsonl"}}
 	e, err := newNotifyExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -15,17 +15,6 @@ import (
 	"github.com/unitrack/unitrack/internal/track"
 )
 
-// Target types.
-const (
-	typeWebhook = "webhook"
-	typeSlack   = "slack"
-	typeDiscord = "discord"
-	typeNtfy    = "ntfy"
-	typeFile    = "file"
-)
-
-const targetTypeList = "webhook, slack, discord, ntfy, file"
-
 // Special group_by keys; any other key is looked up in the record's
 // attributes, then in its resource's attributes.
 const (
@@ -43,8 +32,8 @@ type Config struct {
 	// with `storage` set, pending notifications survive a restart. Batching is
 	// not used: every notification is one request.
 	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
-	// BackOffConfig is the retry of failed deliveries.
-	BackOffConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+	// RetryConfig is the retry of failed deliveries.
+	RetryConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
 	// Targets are where notifications go.
 	Targets []TargetConfig `mapstructure:"targets"`
@@ -101,7 +90,7 @@ type Config struct {
 type TargetConfig struct {
 	// Name identifies the target in metrics, logs and errors.
 	Name string `mapstructure:"name"`
-	// Type is webhook, slack, discord, ntfy or file.
+	// Type is webhook, slack, discord, ntfy or file (targets.go lists them).
 	Type string `mapstructure:"type"`
 	// ClientConfig is the HTTP client (endpoint, TLS, headers, timeout) of
 	// webhook, slack, discord and ntfy targets. For ntfy the endpoint is the
@@ -140,18 +129,7 @@ func (cfg *Config) Validate() error {
 	for i := range cfg.Targets {
 		errs = append(errs, cfg.Targets[i].validate(i, seen)...)
 	}
-	keys := map[string]int{}
-	for i, k := range cfg.GroupBy {
-		if k == "" {
-			errs = append(errs, fmt.Errorf("group_by[%d]: must not be empty", i))
-			continue
-		}
-		if j, dup := keys[k]; dup {
-			errs = append(errs, fmt.Errorf("group_by[%d]: %q is already group_by[%d]", i, k, j))
-			continue
-		}
-		keys[k] = i
-	}
+	errs = append(errs, validateGroupBy(cfg.GroupBy)...)
 	if cfg.GroupWait < 0 {
 		errs = append(errs, fmt.Errorf("group_wait: must not be negative, got %s", cfg.GroupWait))
 	}
@@ -184,46 +162,52 @@ func (cfg *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateGroupBy refuses empty and repeated keys.
+func validateGroupBy(groupBy []string) []error {
+	var errs []error
+	keys := map[string]int{}
+	for i, k := range groupBy {
+		if k == "" {
+			errs = append(errs, fmt.Errorf("group_by::%d: must not be empty", i))
+			continue
+		}
+		if j, dup := keys[k]; dup {
+			errs = append(errs, fmt.Errorf("group_by::%d: %q is already group_by::%d", i, k, j))
+			continue
+		}
+		keys[k] = i
+	}
+	return errs
+}
+
+// validate checks targets::i; seen maps the names of the targets before it
+// to their index. Its type checks the keys it needs or refuses.
 func (t *TargetConfig) validate(i int, seen map[string]int) []error {
 	var errs []error
-	at := fmt.Sprintf("targets[%d]", i)
+	at := fmt.Sprintf("targets::%d", i)
 	switch {
 	case t.Name == "":
-		errs = append(errs, fmt.Errorf("%s.name: must not be empty", at))
+		errs = append(errs, fmt.Errorf("%s::name: must not be empty", at))
 	case !targetNameRegexp.MatchString(t.Name):
-		errs = append(errs, fmt.Errorf("%s.name: %q must be 1-64 letters, digits, '_' or '-'", at, t.Name))
+		errs = append(errs, fmt.Errorf("%s::name: %q must be 1-64 letters, digits, '_' or '-'", at, t.Name))
 	default:
 		if j, dup := seen[t.Name]; dup {
-			errs = append(errs, fmt.Errorf("%s.name: %q is already the name of targets[%d]", at, t.Name, j))
+			errs = append(errs, fmt.Errorf("%s::name: %q is already the name of targets::%d", at, t.Name, j))
 		} else {
 			seen[t.Name] = i
 		}
 	}
-	switch t.Type {
-	case typeWebhook, typeSlack, typeDiscord, typeNtfy:
-		if t.Endpoint == "" {
-			errs = append(errs, fmt.Errorf("%s.endpoint: must be set for type %s", at, t.Type))
-		} else if !track.IsHTTPURL(t.Endpoint) {
-			// The endpoint may hold a secret (Slack and Discord webhook URLs do): never echo it.
-			errs = append(errs, fmt.Errorf("%s.endpoint: must be an absolute http(s) URL", at))
+	if f, ok := targetTypes.Lookup(t.Type); ok {
+		for _, err := range f.Check(t.settings()) {
+			errs = append(errs, fmt.Errorf("%s::%w", at, err))
 		}
-		if t.Path != "" {
-			errs = append(errs, fmt.Errorf("%s.path: only valid for type file", at))
-		}
-	case typeFile:
-		if t.Path == "" {
-			errs = append(errs, fmt.Errorf("%s.path: must be set for type file", at))
-		}
-		if t.Endpoint != "" {
-			errs = append(errs, fmt.Errorf("%s.endpoint: not valid for type file", at))
-		}
-	case "":
-		errs = append(errs, fmt.Errorf("%s.type: must be set to one of %s", at, targetTypeList))
-	default:
-		errs = append(errs, fmt.Errorf("%s.type: %q is not one of %s", at, t.Type, targetTypeList))
+	} else if t.Type == "" {
+		errs = append(errs, fmt.Errorf("%s::type: must be set to one of %s", at, targetTypes.List()))
+	} else {
+		errs = append(errs, fmt.Errorf("%s::type: %q is not one of %s", at, t.Type, targetTypes.List()))
 	}
 	if _, ok := parseSeverity(t.MinSeverity); !ok {
-		errs = append(errs, fmt.Errorf("%s.min_severity: %q is not a severity word: expected %s", at, t.MinSeverity, track.SeverityWordsExpected))
+		errs = append(errs, fmt.Errorf("%s::min_severity: %q is not a severity word: expected %s", at, t.MinSeverity, track.SeverityWordsExpected))
 	}
 	if _, err := compileTemplates(t); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", at, err))

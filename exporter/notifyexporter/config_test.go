@@ -38,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 			id: component.NewIDWithName(metadata.Type, "full"),
 			check: func(t *testing.T, cfg *Config) {
 				assert.Equal(t, 10*time.Second, cfg.Timeout)
-				assert.Equal(t, time.Minute, cfg.BackOffConfig.MaxElapsedTime)
+				assert.Equal(t, time.Minute, cfg.RetryConfig.MaxElapsedTime)
 				require.True(t, cfg.QueueConfig.HasValue())
 				assert.Equal(t, "file_storage", cfg.QueueConfig.Get().StorageID.String())
 				assert.Equal(t, int64(100), cfg.QueueConfig.Get().QueueSize)
@@ -68,29 +68,29 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{
 			id: component.NewIDWithName(metadata.Type, "bad_targets"),
-			wantErr: "targets[0].name: must not be empty\n" +
-				"targets[0].endpoint: must be set for type slack\n" +
-				"targets[1].name: \"has space\" must be 1-64 letters, digits, '_' or '-'\n" +
-				"targets[1].type: \"pager\" is not one of webhook, slack, discord, ntfy, file\n" +
-				"targets[2].path: must be set for type file\n" +
-				"targets[3].name: \"dup\" is already the name of targets[2]\n" +
-				"targets[3].endpoint: must be an absolute http(s) URL\n" +
-				"targets[3].path: only valid for type file\n" +
-				"targets[3].min_severity: \"loud\" is not a severity word: expected one of trace, debug, info, notice, warn, warning, error, err, critical, crit, fatal, alert, emergency (any case)",
+			wantErr: "targets::0::name: must not be empty\n" +
+				"targets::0::endpoint: must be set for type slack\n" +
+				"targets::1::name: \"has space\" must be 1-64 letters, digits, '_' or '-'\n" +
+				"targets::1::type: \"pager\" is not one of webhook, slack, discord, ntfy, file\n" +
+				"targets::2::path: must be set for type file\n" +
+				"targets::3::name: \"dup\" is already the name of targets::2\n" +
+				"targets::3::endpoint: must be an absolute http(s) URL\n" +
+				"targets::3::path: only valid for type file\n" +
+				"targets::3::min_severity: \"loud\" is not a severity word: expected one of trace, debug, info, notice, warn, warning, error, err, critical, crit, fatal, alert, emergency (any case)",
 		},
 		{
 			id:      component.NewIDWithName(metadata.Type, "bad_template"),
-			wantErr: "targets[0]: target \"inbox\": title: template: title:1: unclosed action",
+			wantErr: "targets::0: target \"inbox\": title: template: title:1: unclosed action",
 		},
 		{
 			id: component.NewIDWithName(metadata.Type, "unknown_field"),
-			wantErr: "targets[0]: target \"inbox\": text: template: text:1:2: executing \"text\" at <.Nope>: " +
+			wantErr: "targets::0: target \"inbox\": text: template: text:1:2: executing \"text\" at <.Nope>: " +
 				"can't evaluate field Nope in type notifyexporter.templateData",
 		},
 		{
 			id: component.NewIDWithName(metadata.Type, "bad_grouping"),
-			wantErr: "group_by[1]: must not be empty\n" +
-				"group_by[2]: \"subject\" is already group_by[0]\n" +
+			wantErr: "group_by::1: must not be empty\n" +
+				"group_by::2: \"subject\" is already group_by::0\n" +
 				"group_wait: must not be negative, got -1s\n" +
 				"group_interval: must be positive, got 0s\n" +
 				"repeat_interval: must be positive, got 0s\n" +

@@ -26,7 +26,7 @@ func breakerBatch(from, to int) []testEvent {
 // is counted once in the notification.
 func TestResentBatchCountsOnce(t *testing.T) {
 	inbox := filepath.Join(t.TempDir(), "inbox.jsonl")
-	cfg := fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: inbox})
+	cfg := fastConfig(TargetConfig{Name: "inbox", Type: "file", Path: inbox})
 	ctx := context.Background()
 	exp := newTestEnv(t).start(t, cfg, componenttest.NewNopHost())
 	require.NoError(t, exp.ConsumeLogs(ctx, logsOf(breakerBatch(0, 200)...)))
@@ -49,7 +49,7 @@ func TestResentBatchCountsOnce(t *testing.T) {
 // down, as after kill -9), counts a replayed batch once.
 func TestReplayAfterCrashCountsOnce(t *testing.T) {
 	dir := t.TempDir()
-	cfg := fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: filepath.Join(dir, "inbox.jsonl")})
+	cfg := fastConfig(TargetConfig{Name: "inbox", Type: "file", Path: filepath.Join(dir, "inbox.jsonl")})
 	cfg.StateDirectory = filepath.Join(dir, "state")
 	cfg.GroupWait = time.Hour // the state, not a notification, is checked
 	ctx := context.Background()
@@ -77,7 +77,7 @@ func TestReplayAfterCrashCountsOnce(t *testing.T) {
 func TestDedupWindowOff(t *testing.T) {
 	dir := t.TempDir()
 	inbox := filepath.Join(dir, "inbox.jsonl")
-	cfg := fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: inbox})
+	cfg := fastConfig(TargetConfig{Name: "inbox", Type: "file", Path: inbox})
 	cfg.DedupWindow = 0
 	ctx := context.Background()
 	exp := newTestEnv(t).start(t, cfg, componenttest.NewNopHost())

@@ -1,151 +1,151 @@
 package notifyexporter
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strconv"
-	"sync"
-	"time"
+	"encoding/json"
+	"strings"
 
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
+	"github.com/unitrack/unitrack/internal/incidents"
 )
 
-// maxDrain bounds how much of a response body is read before closing it, so
-// the connection can be reused without trusting the target's body size.
-const maxDrain = 64 << 10
+// This file is each target's sending queue as notify uses it: the record a
+// notification becomes in the queue, and on the far side the push that
+// decodes it, renders it with the target's templates and hands it to the
+// Target of its type.
 
-// deliverHTTP posts one payload. Errors never contain the endpoint (webhook
-// URLs carry their token in the path): url.Error is unwrapped and only the
-// target name and status are reported.
-func deliverHTTP(ctx context.Context, client *http.Client, name, endpoint string, p payload, now time.Time) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(p.body))
-	if err != nil {
-		// Only a malformed endpoint gets here, and Validate rejects those.
-		return consumererror.NewPermanent(fmt.Errorf("target %q: cannot build request", name))
-	}
-	req.Header.Set("Content-Type", p.contentType)
-	req.Header.Set("User-Agent", "unitrack-notify")
-	for k, v := range p.headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("target %q: POST failed: %w", name, stripURL(err))
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-	_ = resp.Body.Close()
-	return statusError(name, resp, now)
+// notificationLogs encodes a notification as the one log record its queue holds.
+func notificationLogs(n target.Notification) plog.Logs {
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(n.Time))
+	lr.SetEventName("notify." + n.Status)
+	lr.Attributes().PutStr(attrTarget, n.Target)
+	b, _ := json.Marshal(n)
+	lr.Body().SetEmptyBytes().FromRaw(b)
+	return ld
 }
 
-// stripURL removes the URL that *url.Error carries in its message.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return fmt.Errorf("timeout: %w", errTimeout)
+// pushFunc delivers queued notifications to one target. It never retries:
+// a retryable error goes back to exporterhelper with what is left to send.
+func (e *notifyExporter) pushFunc(t *configuredTarget) consumer.ConsumeLogsFunc {
+	return func(ctx context.Context, ld plog.Logs) error {
+		var (
+			failed  error
+			pending plog.Logs
+			records int
+		)
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					records++
+					if failed == nil {
+						if failed = e.push(ctx, t, lr); failed == nil {
+							continue
+						}
+					}
+					lr.CopyTo(appendRecord(&pending))
+				}
+			}
 		}
-		return ue.Err
+		if failed == nil {
+			return nil
+		}
+		if records == 1 {
+			return failed
+		}
+		return consumererror.NewLogs(failed, pending)
 	}
-	return err
 }
 
-var errTimeout = errors.New("request timed out")
-
-// statusError maps a response status to nil (2xx), a retryable error (408,
-// 429, 5xx; throttled by Retry-After when the target sends one) or a
-// permanent one (any other status).
-func statusError(name string, resp *http.Response, now time.Time) error {
-	code := resp.StatusCode
-	if code >= 200 && code < 300 {
+// push delivers one queued record, counts and records the outcome, and
+// returns the error only when the queue should try again.
+func (e *notifyExporter) push(ctx context.Context, t *configuredTarget, lr plog.LogRecord) error {
+	n, err := target.DecodeNotification(lr.Body().Bytes().AsRaw())
+	if err != nil {
+		e.telemetry.ExporterNotifyNotificationsFailed.Add(ctx, 1, t.attrs.failedPermanent)
+		e.logger.Error("Queued notification is unreadable; dropped", zap.String("target", t.cfg.Name), zap.Error(err))
 		return nil
 	}
-	err := fmt.Errorf("target %q answered %d %s", name, code, http.StatusText(code))
+	title, text, err := e.deliver(ctx, t, n)
+	if e.incidents != nil {
+		e.recordDelivery(ctx, n, title, text, deliveryStatus(err), err, 0)
+	}
 	switch {
-	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-			return exporterhelper.NewThrottleRetry(err, d)
+	case err == nil:
+		if e.ledger != nil {
+			e.ledger.record(ctx, n, e.now())
 		}
-		return err
-	case code == http.StatusRequestTimeout || code >= 500:
-		return err
-	default:
-		return consumererror.NewPermanent(err)
-	}
-}
-
-// maxRetryAfter caps what a target can ask for, so a bogus header cannot park
-// a notification for days.
-const maxRetryAfter = time.Hour
-
-// parseRetryAfter reads delay-seconds or an HTTP-date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0, false
+		sent := t.attrs.sentFiring
+		if n.Status == target.StatusResolved {
+			sent = t.attrs.sentResolved
 		}
-		if secs > int(maxRetryAfter/time.Second) {
-			// Capped before multiplying: a huge value would overflow.
-			return maxRetryAfter, true
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return min(max(t.Sub(now), 0), maxRetryAfter), true
-	}
-	return 0, false
-}
-
-// inboxFile is a file target: one JSON line per notification.
-type inboxFile struct {
-	path string
-	mu   sync.Mutex
-	f    *os.File
-}
-
-func (fi *inboxFile) open() error {
-	fi.mu.Lock()
-	defer fi.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(fi.path), 0o750); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(fi.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
-	if err != nil {
-		return err
-	}
-	fi.f = f
-	return nil
-}
-
-func (fi *inboxFile) write(line []byte) error {
-	fi.mu.Lock()
-	defer fi.mu.Unlock()
-	if fi.f == nil {
-		return errors.New("inbox file is closed")
-	}
-	buf := make([]byte, 0, len(line)+1)
-	buf = append(append(buf, line...), '\n')
-	_, err := fi.f.Write(buf)
-	return err
-}
-
-func (fi *inboxFile) close() error {
-	fi.mu.Lock()
-	defer fi.mu.Unlock()
-	if fi.f == nil {
+		e.telemetry.ExporterNotifyNotificationsSent.Add(ctx, 1, sent)
 		return nil
+	case consumererror.IsPermanent(err):
+		e.telemetry.ExporterNotifyNotificationsFailed.Add(ctx, 1, t.attrs.failedPermanent)
+		e.logger.Error("Notification rejected by target; dropped",
+			zap.String("target", t.cfg.Name), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
+		return nil
+	default:
+		e.telemetry.ExporterNotifyNotificationsFailed.Add(ctx, 1, t.attrs.failedRetryable)
+		return err
 	}
-	err := fi.f.Close()
-	fi.f = nil
-	return err
+}
+
+func appendRecord(ld *plog.Logs) plog.LogRecord {
+	if (*ld == plog.Logs{}) {
+		*ld = plog.NewLogs()
+		ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
+	}
+	return ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
+}
+
+// deliver renders one notification with the target's templates and hands
+// it to the target. It returns the title and text sent.
+func (e *notifyExporter) deliver(ctx context.Context, t *configuredTarget, n target.Notification) (title, text string, err error) {
+	upgradeQueued(&n)
+	title, text, err = t.templates.render(n)
+	if err != nil {
+		// A template that ran on the samples can still fail on odd data;
+		// the default templates always work.
+		e.logger.Warn("Template failed; using the default", zap.String("target", t.cfg.Name), zap.Error(err))
+		title, text, _ = defaultTemplates.render(n)
+	}
+	return title, text, t.target.Deliver(ctx, target.Message{Notification: n, Title: title, Text: text})
+}
+
+// deliveryStatus is the ledger's word for the outcome of one attempt.
+func deliveryStatus(err error) string {
+	switch {
+	case err == nil:
+		return incidents.DeliveryDelivered
+	case consumererror.IsPermanent(err):
+		return incidents.DeliveryFailed
+	default:
+		return incidents.DeliveryRetrying
+	}
+}
+
+// upgradeQueued fills the fields a notification queued by an older version
+// lacks, so its title is never empty.
+func upgradeQueued(n *target.Notification) {
+	if n.Kind == "" {
+		n.Kind = target.KindIncident
+	}
+	if n.Priority == "" {
+		n.Priority = target.SeverityPriority(plog.SeverityNumber(n.SeverityNumber))
+	}
+	if n.Headline == "" {
+		n.Headline = strings.TrimSpace(n.EventName + " " + n.Subject)
+	}
+	if n.Narrative == "" {
+		n.Narrative = summary(n.Body)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -13,15 +12,16 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/metadata"
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/recentids"
@@ -50,8 +50,8 @@ type notifyExporter struct {
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
 	settings  *groupSettings
-	targets   []*target
-	byName    map[string]*target
+	targets   []*configuredTarget
+	byName    map[string]*configuredTarget
 
 	// now is the clock; tests replace it.
 	now func() time.Time
@@ -62,7 +62,7 @@ type notifyExporter struct {
 	groupers []*grouper
 	// backlog holds notifications a queue refused (full), retried every
 	// backlogRetry and persisted with the grouping state.
-	backlog []notification
+	backlog []target.Notification
 	// recent are the ids of the events last counted (dedup_window of them,
 	// nil when 0), persisted with the grouping state; recentDirty is set
 	// when it changed since the last save.
@@ -84,26 +84,42 @@ type notifyExporter struct {
 	started bool
 }
 
-// target is one configured target with its compiled templates, grouping
-// state and inner exporter.
-type target struct {
+// configuredTarget is one target of the configuration as the exporter runs
+// it: its compiled templates, its groups, its inner exporterhelper exporter
+// (queue and retry) and the Target of its type that delivers.
+type configuredTarget struct {
 	cfg       TargetConfig
 	templates *targetTemplates
 	grouper   *grouper
 	inner     exporter.Logs
-	client    *http.Client
-	inbox     *inboxFile
+	target    target.Target
+	attrs     targetAttrs
+}
 
-	attrsSentFiring   metric.MeasurementOption
-	attrsSentResolved metric.MeasurementOption
-	attrsGrouped      metric.MeasurementOption
-	attrsRepeat       metric.MeasurementOption
-	attrsUnfired      metric.MeasurementOption
-	attrsPaged        metric.MeasurementOption
-	attrsDuplicate    metric.MeasurementOption
-	attrsSilenced     metric.MeasurementOption
-	attrsFailedPerm   metric.MeasurementOption
-	attrsFailedRetry  metric.MeasurementOption
+// targetAttrs are the metric attributes of one target, built once.
+type targetAttrs struct {
+	sentFiring, sentResolved                                      metric.MeasurementOption
+	grouped, repeat, unfired, pagedElsewhere, duplicate, silenced metric.MeasurementOption
+	failedPermanent, failedRetryable                              metric.MeasurementOption
+}
+
+func newTargetAttrs(name string) targetAttrs {
+	attr := func(kv attribute.KeyValue) metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(kv, attribute.String("target", name)))
+	}
+	reason := func(r string) metric.MeasurementOption { return attr(attribute.String("reason", r)) }
+	return targetAttrs{
+		sentFiring:      attr(attribute.String("status", target.StatusFiring)),
+		sentResolved:    attr(attribute.String("status", target.StatusResolved)),
+		grouped:         reason("grouped"),
+		repeat:          reason("repeat"),
+		unfired:         reason("unfired"),
+		pagedElsewhere:  reason("paged_elsewhere"),
+		duplicate:       reason("duplicate"),
+		silenced:        reason("silenced"),
+		failedPermanent: attr(attribute.Bool("permanent", true)),
+		failedRetryable: attr(attribute.Bool("permanent", false)),
+	}
 }
 
 func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) (*notifyExporter, error) {
@@ -117,7 +133,7 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 		logger:    set.Logger,
 		telemetry: tb,
 		settings:  newGroupSettings(cfg),
-		byName:    map[string]*target{},
+		byName:    map[string]*configuredTarget{},
 		now:       time.Now,
 		wake:      make(chan struct{}, 1),
 	}
@@ -125,57 +141,62 @@ func newNotifyExporter(ctx context.Context, set exporter.Settings, cfg *Config) 
 	if cfg.DedupWindow > 0 {
 		e.recent = recentids.New(cfg.DedupWindow)
 	}
-	queue := cfg.QueueConfig
-	if queue.HasValue() {
-		qc := *queue.Get()
-		qc.Batch = configoptional.None[exporterhelper.BatchConfig]()
-		queue = configoptional.Some(qc)
-	}
 	for i := range cfg.Targets {
-		tc := cfg.Targets[i]
-		tmpl, err := compileTemplates(&tc)
+		t, err := e.newTarget(ctx, i)
 		if err != nil {
-			return nil, fmt.Errorf("targets[%d]: %w", i, err)
-		}
-		minSev, _ := parseSeverity(tc.MinSeverity)
-		attr := func(kv ...attribute.KeyValue) metric.MeasurementOption {
-			return metric.WithAttributeSet(attribute.NewSet(append(kv, attribute.String("target", tc.Name))...))
-		}
-		t := &target{
-			cfg:               tc,
-			templates:         tmpl,
-			grouper:           newGrouper(tc.Name, minSev, e.settings),
-			attrsSentFiring:   attr(attribute.String("status", statusFiring)),
-			attrsSentResolved: attr(attribute.String("status", statusResolved)),
-			attrsGrouped:      attr(attribute.String("reason", "grouped")),
-			attrsRepeat:       attr(attribute.String("reason", "repeat")),
-			attrsUnfired:      attr(attribute.String("reason", "unfired")),
-			attrsPaged:        attr(attribute.String("reason", "paged_elsewhere")),
-			attrsDuplicate:    attr(attribute.String("reason", "duplicate")),
-			attrsSilenced:     attr(attribute.String("reason", "silenced")),
-			attrsFailedPerm:   attr(attribute.Bool("permanent", true)),
-			attrsFailedRetry:  attr(attribute.Bool("permanent", false)),
-		}
-		if tc.Type == typeFile {
-			t.inbox = &inboxFile{path: tc.Path}
-		}
-		innerSet := set
-		innerSet.ID = innerID(set.ID, tc.Name)
-		innerSet.Logger = set.Logger.With(zap.String("target", tc.Name))
-		t.inner, err = exporterhelper.NewLogs(ctx, innerSet, cfg, e.pushFunc(t),
-			exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
-			exporterhelper.WithTimeout(cfg.TimeoutConfig),
-			exporterhelper.WithRetry(cfg.BackOffConfig),
-			exporterhelper.WithQueue(queue),
-		)
-		if err != nil {
-			return nil, fmt.Errorf("targets[%d] (%s): %w", i, tc.Name, err)
+			return nil, err
 		}
 		e.targets = append(e.targets, t)
-		e.byName[tc.Name] = t
+		e.byName[t.cfg.Name] = t
 		e.groupers = append(e.groupers, t.grouper)
 	}
 	return e, nil
+}
+
+// newTarget builds targets::i: its templates, its type's Target and the
+// inner exporter whose queue and retry deliver its notifications.
+func (e *notifyExporter) newTarget(ctx context.Context, i int) (*configuredTarget, error) {
+	tc := e.cfg.Targets[i]
+	tmpl, err := compileTemplates(&tc)
+	if err != nil {
+		return nil, fmt.Errorf("targets::%d: %w", i, err)
+	}
+	f, ok := targetTypes.Lookup(tc.Type)
+	if !ok {
+		return nil, fmt.Errorf("targets::%d::type: %q is not one of %s", i, tc.Type, targetTypes.List())
+	}
+	minSev, _ := parseSeverity(tc.MinSeverity)
+	t := &configuredTarget{
+		cfg:       tc,
+		templates: tmpl,
+		grouper:   newGrouper(tc.Name, minSev, e.settings),
+		target:    f.New(tc.settings()),
+		attrs:     newTargetAttrs(tc.Name),
+	}
+	innerSet := e.set
+	innerSet.ID = innerID(e.set.ID, tc.Name)
+	innerSet.Logger = e.set.Logger.With(zap.String("target", tc.Name))
+	t.inner, err = exporterhelper.NewLogs(ctx, innerSet, e.cfg, e.pushFunc(t),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(e.cfg.TimeoutConfig),
+		exporterhelper.WithRetry(e.cfg.RetryConfig),
+		exporterhelper.WithQueue(unbatched(e.cfg.QueueConfig)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("targets::%d (%s): %w", i, tc.Name, err)
+	}
+	return t, nil
+}
+
+// unbatched is the sending queue with batching off: every notification is
+// one request.
+func unbatched(queue configoptional.Optional[exporterhelper.QueueBatchConfig]) configoptional.Optional[exporterhelper.QueueBatchConfig] {
+	if !queue.HasValue() {
+		return queue
+	}
+	qc := *queue.Get()
+	qc.Batch = configoptional.None[exporterhelper.BatchConfig]()
+	return configoptional.Some(qc)
 }
 
 // innerID is the component id of a target's inner exporter; its sending
@@ -186,57 +207,16 @@ func innerID(outer component.ID, targetName string) component.ID {
 
 func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 	for _, t := range e.targets {
-		if t.inbox != nil {
-			if err := t.inbox.open(); err != nil {
-				return fmt.Errorf("target %q: open inbox file: %w", t.cfg.Name, err)
-			}
-			continue
+		if err := t.target.Start(ctx, host, e.set.TelemetrySettings); err != nil {
+			return fmt.Errorf("target %q: %w", t.cfg.Name, err)
 		}
-		client, err := t.cfg.ToClient(ctx, host.GetExtensions(), e.set.TelemetrySettings)
-		if err != nil {
-			return fmt.Errorf("target %q: http client: %w", t.cfg.Name, err)
-		}
-		t.client = client
 	}
-	store, err := openStateStore(ctx, e.cfg, host, e.set.ID)
+	if err := e.openStores(ctx, host); err != nil {
+		return err
+	}
+	restored, err := e.restoreState(ctx)
 	if err != nil {
 		return err
-	}
-	e.store = store
-	if e.ledger, err = openLedger(ctx, e.cfg, host, e.set.ID, e.logger); err != nil {
-		return err
-	}
-	for _, t := range e.targets {
-		t.grouper.trackOpened = e.ledger != nil
-	}
-	if l, ok := incidents.Find(host); ok {
-		e.incidents = l
-	}
-	restored := 0
-	if store != nil {
-		b, err := store.load(ctx)
-		if err != nil {
-			return fmt.Errorf("load grouping state: %w", err)
-		}
-		var backlog []notification
-		var seen []string
-		e.mu.Lock()
-		restored, backlog, seen, err = decodeState(b, e.groupers)
-		for _, n := range backlog {
-			if _, ok := e.byName[n.Target]; ok {
-				e.backlog = append(e.backlog, n)
-			}
-		}
-		if e.recent != nil {
-			for _, id := range seen {
-				e.recent.Add(id)
-			}
-		}
-		e.mu.Unlock()
-		if err != nil {
-			// A damaged state must not keep notifications from flowing.
-			e.logger.Warn("Grouping state discarded", zap.Error(err))
-		}
 	}
 	for _, t := range e.targets {
 		if err := t.inner.Start(ctx, host); err != nil {
@@ -251,8 +231,58 @@ func (e *notifyExporter) start(ctx context.Context, host component.Host) error {
 	e.logger.Info("Notify exporter started",
 		zap.Int("targets", len(e.targets)),
 		zap.Int("restored_groups", restored),
-		zap.Bool("state_persisted", store != nil))
+		zap.Bool("state_persisted", e.store != nil))
 	return nil
+}
+
+// openStores opens the grouping state's store and the ledger of paged
+// incidents, and finds the incident ledger (incidents extension) if it runs.
+func (e *notifyExporter) openStores(ctx context.Context, host component.Host) error {
+	store, err := openStateStore(ctx, e.cfg, host, e.set.ID)
+	if err != nil {
+		return err
+	}
+	e.store = store
+	if e.ledger, err = openLedger(ctx, e.cfg, host, e.set.ID, e.logger); err != nil {
+		return err
+	}
+	for _, t := range e.targets {
+		t.grouper.trackOpened = e.ledger != nil
+	}
+	if l, ok := incidents.Find(host); ok {
+		e.incidents = l
+	}
+	return nil
+}
+
+// restoreState loads the saved grouping state, backlog and ids seen; it
+// returns how many groups it restored. A damaged state is discarded.
+func (e *notifyExporter) restoreState(ctx context.Context) (int, error) {
+	if e.store == nil {
+		return 0, nil
+	}
+	b, err := e.store.load(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("load grouping state: %w", err)
+	}
+	e.mu.Lock()
+	restored, backlog, seen, err := decodeState(b, e.groupers)
+	for _, n := range backlog {
+		if _, ok := e.byName[n.Target]; ok {
+			e.backlog = append(e.backlog, n)
+		}
+	}
+	if e.recent != nil {
+		for _, id := range seen {
+			e.recent.Add(id)
+		}
+	}
+	e.mu.Unlock()
+	if err != nil {
+		// A damaged state must not keep notifications from flowing.
+		e.logger.Warn("Grouping state discarded", zap.Error(err))
+	}
+	return restored, nil
 }
 
 func (e *notifyExporter) shutdown(ctx context.Context) error {
@@ -272,13 +302,8 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 				errs = append(errs, fmt.Errorf("target %q: %w", t.cfg.Name, err))
 			}
 		}
-		if t.inbox != nil {
-			if err := t.inbox.close(); err != nil {
-				errs = append(errs, fmt.Errorf("target %q: close inbox file: %w", t.cfg.Name, err))
-			}
-		}
-		if t.client != nil {
-			t.client.CloseIdleConnections()
+		if err := t.target.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("target %q: %w", t.cfg.Name, err))
 		}
 	}
 	if e.store != nil {
@@ -306,65 +331,23 @@ func (e *notifyExporter) shutdown(ctx context.Context) error {
 // event acknowledged to a (persistent) queue upstream is never lost from the
 // counts by a crash.
 func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
-	opened := false
-	var oneShots []notification
-	var ledgerEvents []incidents.Event
 	e.mu.Lock()
-	now := e.now()
-	for _, rl := range ld.ResourceLogs().All() {
-		res := rl.Resource()
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				e.viewer.view(&e.ev, lr, res, now)
-				if e.recent != nil && e.ev.id != "" {
-					if !e.recent.Add(e.ev.id) {
-						continue
-					}
-					e.recentDirty = true
-				}
-				if e.incidents != nil && e.ev.kind != incident.OneShot {
-					ledgerEvents = append(ledgerEvents, incidentEvent(&e.ev))
-				}
-				for _, gr := range e.groupers {
-					if e.ev.kind == incident.OneShot {
-						if n, ok := gr.oneShot(&e.ev, now); ok {
-							oneShots = append(oneShots, n)
-						}
-						continue
-					}
-					if gr.add(&e.ev, now) {
-						opened = true
-					}
-				}
-			}
-		}
-	}
-	e.ev = eventView{}
-	var newGroups map[*target][]string
-	if e.ledger != nil {
-		for _, t := range e.targets {
-			if keys := t.grouper.takeOpened(); len(keys) > 0 {
-				if newGroups == nil {
-					newGroups = map[*target][]string{}
-				}
-				newGroups[t] = keys
-			}
-		}
-	}
+	f := e.fold(ld, e.now())
+	newGroups := e.takeOpened()
 	e.mu.Unlock()
 	if e.incidents != nil {
-		e.recordEvents(ctx, ledgerEvents)
+		e.recordEvents(ctx, f.events)
 	}
 	e.adoptPaged(ctx, newGroups)
 	e.recordSuppressed(ctx)
-	if len(oneShots) > 0 {
-		e.enqueue(ctx, oneShots)
+	if len(f.oneShots) > 0 {
+		e.enqueue(ctx, f.oneShots)
 		if err := e.saveState(ctx, true); err != nil {
 			e.logger.Warn("Saving grouping state failed", zap.Error(err))
 		}
-		opened = true // wake run(), which retries a refused hand-over
+		f.opened = true // wake run(), which retries a refused hand-over
 	}
-	if opened {
+	if f.opened {
 		select {
 		case e.wake <- struct{}{}:
 		default:
@@ -377,6 +360,76 @@ func (e *notifyExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
+// folded is what one batch left behind after the grouping stage.
+type folded struct {
+	// opened is set when a group opened (run() re-arms its timer).
+	opened bool
+	// oneShots are the one-shot notifications to hand to the queues now.
+	oneShots []target.Notification
+	// events are the incident events for the incident ledger.
+	events []incidents.Event
+}
+
+// fold runs every record of ld through every target's grouper; e.mu is held.
+func (e *notifyExporter) fold(ld plog.Logs, now time.Time) folded {
+	var f folded
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				e.foldRecord(&f, lr, res, now)
+			}
+		}
+	}
+	e.ev = eventView{}
+	return f
+}
+
+// foldRecord groups one record, unless its id was counted already.
+func (e *notifyExporter) foldRecord(f *folded, lr plog.LogRecord, res pcommon.Resource, now time.Time) {
+	e.viewer.view(&e.ev, lr, res, now)
+	if e.recent != nil && e.ev.id != "" {
+		if !e.recent.Add(e.ev.id) {
+			return
+		}
+		e.recentDirty = true
+	}
+	if e.ev.kind == incident.OneShot {
+		for _, gr := range e.groupers {
+			if n, ok := gr.oneShot(&e.ev, now); ok {
+				f.oneShots = append(f.oneShots, n)
+			}
+		}
+		return
+	}
+	if e.incidents != nil {
+		f.events = append(f.events, incidentEvent(&e.ev))
+	}
+	for _, gr := range e.groupers {
+		if gr.add(&e.ev, now) {
+			f.opened = true
+		}
+	}
+}
+
+// takeOpened returns, per target, the groups opened since the last call,
+// when a ledger of paged incidents is to be asked about them; e.mu is held.
+func (e *notifyExporter) takeOpened() map[*configuredTarget][]string {
+	if e.ledger == nil {
+		return nil
+	}
+	var opened map[*configuredTarget][]string
+	for _, t := range e.targets {
+		if keys := t.grouper.takeOpened(); len(keys) > 0 {
+			if opened == nil {
+				opened = map[*configuredTarget][]string{}
+			}
+			opened[t] = keys
+		}
+	}
+	return opened
+}
+
 func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 	e.mu.Lock()
 	counts := make([]suppressed, len(e.targets))
@@ -387,16 +440,16 @@ func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 	for i, t := range e.targets {
 		c := counts[i]
 		if c.grouped > 0 {
-			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.grouped, t.attrsGrouped)
+			e.telemetry.ExporterNotifyNotificationsSuppressed.Add(ctx, c.grouped, t.attrs.grouped)
 		}
 		if c.repeat > 0 {
-			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.repeat, t.attrsRepeat)
+			e.telemetry.ExporterNotifyNotificationsSuppressed.Add(ctx, c.repeat, t.attrs.repeat)
 		}
 		if c.unfired > 0 {
-			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.unfired, t.attrsUnfired)
+			e.telemetry.ExporterNotifyNotificationsSuppressed.Add(ctx, c.unfired, t.attrs.unfired)
 		}
 		if c.duplicate > 0 {
-			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, c.duplicate, t.attrsDuplicate)
+			e.telemetry.ExporterNotifyNotificationsSuppressed.Add(ctx, c.duplicate, t.attrs.duplicate)
 		}
 	}
 }
@@ -404,7 +457,7 @@ func (e *notifyExporter) recordSuppressed(ctx context.Context) {
 // adoptPaged looks the groups just opened up in the ledger: a group whose
 // incident another collector has paged is taken over as notified, so that
 // it never pages again but still sends the resolution.
-func (e *notifyExporter) adoptPaged(ctx context.Context, opened map[*target][]string) {
+func (e *notifyExporter) adoptPaged(ctx context.Context, opened map[*configuredTarget][]string) {
 	for t, keys := range opened {
 		for _, key := range keys {
 			entry, ok := e.ledger.paged(ctx, t.cfg.Name, strings.ReplaceAll(key, string(groupKeySep), "|"), e.now())
@@ -415,7 +468,7 @@ func (e *notifyExporter) adoptPaged(ctx context.Context, opened map[*target][]st
 			adopted := t.grouper.adopt(key, entry.LastSent)
 			e.mu.Unlock()
 			if adopted {
-				e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+				e.telemetry.ExporterNotifyNotificationsSuppressed.Add(ctx, 1, t.attrs.pagedElsewhere)
 				e.logger.Info("Incident already paged by another collector; taking it over without paging",
 					zap.String("target", t.cfg.Name), zap.String("group", key))
 			}
@@ -484,12 +537,12 @@ func (e *notifyExporter) flushDue(ctx context.Context) {
 
 // enqueue hands notifications to their targets' queues; what a queue
 // refuses goes to the backlog, offered again every backlogRetry.
-func (e *notifyExporter) enqueue(ctx context.Context, due []notification) {
-	var refused []notification
+func (e *notifyExporter) enqueue(ctx context.Context, due []target.Notification) {
+	var refused []target.Notification
 	for _, n := range due {
 		t := e.byName[n.Target]
 		if e.ledger != nil && e.ledger.pagedElsewhere(ctx, n, e.now()) {
-			e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsPaged)
+			e.telemetry.ExporterNotifyNotificationsSuppressed.Add(ctx, 1, t.attrs.pagedElsewhere)
 			e.logger.Info("Incident already paged by another collector; not paging again",
 				zap.String("target", n.Target), zap.String("group", n.GroupKey))
 			continue
@@ -498,7 +551,7 @@ func (e *notifyExporter) enqueue(ctx context.Context, due []notification) {
 			continue
 		}
 		if err := t.inner.ConsumeLogs(ctx, notificationLogs(n)); err != nil {
-			e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
+			e.telemetry.ExporterNotifyNotificationsFailed.Add(ctx, 1, t.attrs.failedRetryable)
 			e.logger.Warn("Notification could not be queued; will offer it again",
 				zap.String("target", n.Target), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
 			refused = append(refused, n)
@@ -509,7 +562,7 @@ func (e *notifyExporter) enqueue(ctx context.Context, due []notification) {
 		e.backlog = append(refused, e.backlog...)
 		if over := len(e.backlog) - maxBacklog; over > 0 {
 			for _, n := range e.backlog[:over] {
-				e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, e.byName[n.Target].attrsFailedPerm)
+				e.telemetry.ExporterNotifyNotificationsFailed.Add(ctx, 1, e.byName[n.Target].attrs.failedPermanent)
 			}
 			e.logger.Error("Notification backlog full; oldest dropped", zap.Int("dropped", over))
 			e.backlog = slices.Clone(e.backlog[over:])
@@ -557,139 +610,4 @@ func (e *notifyExporter) saveState(ctx context.Context, force bool) error {
 		e.mu.Unlock()
 	}
 	return err
-}
-
-// notificationLogs encodes a notification as the one log record its queue holds.
-func notificationLogs(n notification) plog.Logs {
-	ld := plog.NewLogs()
-	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	lr.SetTimestamp(pcommonTime(n.Time))
-	lr.SetEventName("notify." + n.Status)
-	lr.Attributes().PutStr(attrTarget, n.Target)
-	b, _ := jsonMarshal(n)
-	lr.Body().SetEmptyBytes().FromRaw(b)
-	return ld
-}
-
-// pushFunc delivers queued notifications to one target. It never retries:
-// a retryable error goes back to exporterhelper with what is left to send.
-func (e *notifyExporter) pushFunc(t *target) consumer.ConsumeLogsFunc {
-	return func(ctx context.Context, ld plog.Logs) error {
-		var (
-			failed  error
-			pending plog.Logs
-			records int
-		)
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					records++
-					if failed != nil {
-						lr.CopyTo(appendRecord(&pending))
-						continue
-					}
-					n, err := decodeNotification(lr.Body().Bytes().AsRaw())
-					if err != nil {
-						e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedPerm)
-						e.logger.Error("Queued notification is unreadable; dropped", zap.String("target", t.cfg.Name), zap.Error(err))
-						continue
-					}
-					title, text, err := e.deliver(ctx, t, n)
-					if e.incidents != nil {
-						e.recordDelivery(ctx, n, title, text, deliveryStatus(err), err, 0)
-					}
-					switch {
-					case err == nil:
-						if e.ledger != nil {
-							e.ledger.record(ctx, n, e.now())
-						}
-						if n.Status == statusResolved {
-							e.telemetry.NotifyNotificationsSent.Add(ctx, 1, t.attrsSentResolved)
-						} else {
-							e.telemetry.NotifyNotificationsSent.Add(ctx, 1, t.attrsSentFiring)
-						}
-					case consumererror.IsPermanent(err):
-						e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedPerm)
-						e.logger.Error("Notification rejected by target; dropped",
-							zap.String("target", t.cfg.Name), zap.String("status", n.Status), zap.String("group", n.GroupKey), zap.Error(err))
-					default:
-						e.telemetry.NotifyNotificationsFailed.Add(ctx, 1, t.attrsFailedRetry)
-						failed = err
-						lr.CopyTo(appendRecord(&pending))
-					}
-				}
-			}
-		}
-		if failed == nil {
-			return nil
-		}
-		if records == 1 {
-			return failed
-		}
-		return consumererror.NewLogs(failed, pending)
-	}
-}
-
-func appendRecord(ld *plog.Logs) plog.LogRecord {
-	if (*ld == plog.Logs{}) {
-		*ld = plog.NewLogs()
-		ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
-	}
-	return ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
-}
-
-// deliver renders and sends one notification.
-// It returns the title and text sent.
-func (e *notifyExporter) deliver(ctx context.Context, t *target, n notification) (title, text string, err error) {
-	upgradeQueued(&n)
-	title, text, err = t.templates.render(n)
-	if err != nil {
-		// A template that ran on the samples can still fail on odd data;
-		// the default templates always work.
-		e.logger.Warn("Template failed; using the default", zap.String("target", t.cfg.Name), zap.Error(err))
-		title, text, _ = defaultTemplates.render(n)
-	}
-	p, err := buildPayload(t.cfg.Type, n, title, text)
-	if err != nil {
-		return title, text, consumererror.NewPermanent(err)
-	}
-	if t.inbox != nil {
-		if err := t.inbox.write(p.body); err != nil {
-			return title, text, fmt.Errorf("target %q: write inbox file: %w", t.cfg.Name, err)
-		}
-		return title, text, nil
-	}
-	if t.client == nil {
-		return title, text, fmt.Errorf("target %q: not started", t.cfg.Name)
-	}
-	return title, text, deliverHTTP(ctx, t.client, t.cfg.Name, t.cfg.Endpoint, p, e.now())
-}
-
-// deliveryStatus is the ledger's word for the outcome of one attempt.
-func deliveryStatus(err error) string {
-	switch {
-	case err == nil:
-		return incidents.DeliveryDelivered
-	case consumererror.IsPermanent(err):
-		return incidents.DeliveryFailed
-	default:
-		return incidents.DeliveryRetrying
-	}
-}
-
-// upgradeQueued fills the fields a notification queued by an older version
-// lacks, so its title is never empty.
-func upgradeQueued(n *notification) {
-	if n.Kind == "" {
-		n.Kind = kindIncident
-	}
-	if n.Priority == "" {
-		n.Priority = severityPriority(plog.SeverityNumber(n.SeverityNumber))
-	}
-	if n.Headline == "" {
-		n.Headline = strings.TrimSpace(n.EventName + " " + n.Subject)
-	}
-	if n.Narrative == "" {
-		n.Narrative = summary(n.Body)
-	}
 }

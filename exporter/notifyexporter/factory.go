@@ -27,7 +27,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		TimeoutConfig:  exporterhelper.NewDefaultTimeoutConfig(),
 		QueueConfig:    configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		BackOffConfig:  configretry.NewDefaultBackOffConfig(),
+		RetryConfig:    configretry.NewDefaultBackOffConfig(),
 		GroupBy:        []string{groupByFamily, groupByService, groupBySubject},
 		GroupWait:      30 * time.Second,
 		GroupInterval:  5 * time.Minute,

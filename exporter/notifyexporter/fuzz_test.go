@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
+
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 )
 
 // FuzzDecodeNotification: whatever a (damaged) queue holds, decoding either
@@ -19,7 +20,7 @@ func FuzzDecodeNotification(f *testing.F) {
 	f.Add([]byte(`{"target":"x","status":"firing","count":-1,"event_ids":null}`))
 	f.Add([]byte(`{"target":"x","status":"resolved","first_seen":"0001-01-01T00:00:00Z","body":"\u0000<!here>"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		n, err := decodeNotification(b)
+		n, err := target.DecodeNotification(b)
 		if err != nil {
 			return
 		}
@@ -27,48 +28,19 @@ func FuzzDecodeNotification(f *testing.F) {
 		if err != nil {
 			t.Fatalf("default templates failed on a decoded notification: %v", err)
 		}
-		for _, typ := range []string{typeWebhook, typeSlack, typeDiscord, typeNtfy, typeFile} {
-			p, err := buildPayload(typ, n, title, text)
+		for _, typ := range targetTypes.Types() {
+			f, _ := targetTypes.Lookup(typ)
+			p, err := f.Encode(target.Message{Notification: n, Title: title, Text: text})
 			if err != nil {
 				continue // e.g. a time outside JSON's range
 			}
-			if p.contentType == "application/json" && !json.Valid(p.body) {
-				t.Fatalf("%s payload is not JSON: %q", typ, p.body)
+			if p.ContentType == "application/json" && !json.Valid(p.Body) {
+				t.Fatalf("%s payload is not JSON: %q", typ, p.Body)
 			}
-			for k, v := range p.headers {
+			for k, v := range p.Headers {
 				if strings.ContainsAny(v, "\r\n") {
 					t.Fatalf("%s header %s has a line break: %q", typ, k, v)
 				}
-			}
-		}
-	})
-}
-
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"", "0", "1", "120", "-5", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"} {
-		f.Add(s)
-	}
-	now := time.Date(2015, 10, 21, 7, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := parseRetryAfter(s, now)
-		if !ok {
-			return
-		}
-		if d < 0 || d > maxRetryAfter {
-			t.Fatalf("parseRetryAfter(%q) = %s, want within [0, %s]", s, d, maxRetryAfter)
-		}
-	})
-}
-
-func FuzzHeaderValue(f *testing.F) {
-	for _, s := range []string{"plain title", "Ollama est en panne — ça", "two\nlines\r\n", "\x00\x7f", "del\x7f", string([]byte{0xff, 0xfe})} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		v := headerValue(s)
-		for i := 0; i < len(v); i++ {
-			if v[i] < 0x20 || v[i] == 0x7f || v[i] >= utf8.RuneSelf {
-				t.Fatalf("headerValue(%q) = %q has byte %#x", s, v, v[i])
 			}
 		}
 	})

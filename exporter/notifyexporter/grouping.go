@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/track"
 )
@@ -242,9 +243,9 @@ const minPrune = 64
 // group_wait, no group, never a "resolved". An exact repeat within
 // dedupe_window of the copy delivered last is held back (and counted in the
 // next copy delivered).
-func (gr *grouper) oneShot(ev *eventView, now time.Time) (notification, bool) {
+func (gr *grouper) oneShot(ev *eventView, now time.Time) (target.Notification, bool) {
 	if ev.severity < gr.minSeverity {
-		return notification{}, false
+		return target.Notification{}, false
 	}
 	key := oneShotKey(ev)
 	held := 0
@@ -253,7 +254,7 @@ func (gr *grouper) oneShot(ev *eventView, now time.Time) (notification, bool) {
 			seen.Held++
 			gr.suppressed.duplicate++
 			gr.dirty = true
-			return notification{}, false
+			return target.Notification{}, false
 		}
 		held = seen.Held
 	}
@@ -276,11 +277,11 @@ func (gr *grouper) oneShot(ev *eventView, now time.Time) (notification, bool) {
 		EventName: ev.lr.EventName(), Body: ev.lr.Body().AsString(), Facts: facts,
 		Events: 1, FirstSeen: ev.time, LastSeen: ev.time,
 	}
-	n := notification{
-		Version:        notificationVersion,
+	n := target.Notification{
+		Version:        target.NotificationVersion,
 		Target:         gr.target,
-		Kind:           kindOneShot,
-		Status:         statusFiring,
+		Kind:           target.KindOneShot,
+		Status:         target.StatusFiring,
 		Priority:       oneShotPriority(facts[track.AttrNotificationPriority], ev.severity),
 		Headline:       incident.Sentence(st),
 		Narrative:      incident.Narrative(st),
@@ -336,27 +337,12 @@ func attrString(m pcommon.Map, key string) string {
 // (critical is urgent), else the one of its severity.
 func oneShotPriority(word string, sev plog.SeverityNumber) string {
 	switch word {
-	case priorityLow, priorityNormal, priorityHigh, priorityUrgent:
+	case target.PriorityLow, target.PriorityNormal, target.PriorityHigh, target.PriorityUrgent:
 		return word
 	case "critical":
-		return priorityUrgent
+		return target.PriorityUrgent
 	}
-	return severityPriority(sev)
-}
-
-// severityPriority maps a severity onto the legacy priorities the way the
-// legacy decoder maps them back (low 9, normal 13, high 17, urgent 21).
-func severityPriority(sev plog.SeverityNumber) string {
-	switch {
-	case sev >= plog.SeverityNumberFatal:
-		return priorityUrgent
-	case sev >= plog.SeverityNumberError:
-		return priorityHigh
-	case sev >= plog.SeverityNumberWarn:
-		return priorityNormal
-	default:
-		return priorityLow
-	}
+	return target.SeverityPriority(sev)
 }
 
 // add folds one event into its group. It reports whether a group was
@@ -471,8 +457,8 @@ func attributeStrings(m pcommon.Map) map[string]string {
 
 // flush returns the notifications due at now, oldest group key first, and
 // advances every group it looked at.
-func (gr *grouper) flush(now time.Time) []notification {
-	var out []notification
+func (gr *grouper) flush(now time.Time) []target.Notification {
+	var out []target.Notification
 	covers := gr.s.coversIncident
 	for key, g := range gr.groups {
 		if now.Before(g.NextFlush) {
@@ -484,17 +470,17 @@ func (gr *grouper) flush(now time.Time) []notification {
 		switch {
 		case !firing || expired:
 			if g.Notified {
-				out = append(out, gr.notification(g, statusResolved, false, expired, now))
+				out = append(out, gr.notificationOf(g, target.StatusResolved, false, expired, now))
 			} else {
 				gr.suppressed.unfired++
 			}
 			delete(gr.groups, key)
 			continue
 		case !g.Notified, g.NewMember:
-			out = append(out, gr.notification(g, statusFiring, false, false, now))
+			out = append(out, gr.notificationOf(g, target.StatusFiring, false, false, now))
 			g.Notified, g.LastSent, g.SentCount, g.HeldCount, g.NewMember = true, now, g.Count, g.Count, false
 		case now.Sub(g.LastSent) >= gr.s.repeatInterval:
-			out = append(out, gr.notification(g, statusFiring, true, false, now))
+			out = append(out, gr.notificationOf(g, target.StatusFiring, true, false, now))
 			g.LastSent, g.SentCount, g.HeldCount = now, g.Count, g.Count
 		case g.Count > g.HeldCount:
 			gr.suppressed.repeat++
@@ -502,7 +488,7 @@ func (gr *grouper) flush(now time.Time) []notification {
 		}
 		g.NextFlush = now.Add(gr.s.groupInterval)
 	}
-	slices.SortFunc(out, func(a, b notification) int { return strings.Compare(a.GroupKey, b.GroupKey) })
+	slices.SortFunc(out, func(a, b target.Notification) int { return strings.Compare(a.GroupKey, b.GroupKey) })
 	return out
 }
 
@@ -524,13 +510,13 @@ func (gr *grouper) takeSuppressed() suppressed {
 	return s
 }
 
-func (gr *grouper) notification(g *group, status string, repeat, expired bool, now time.Time) notification {
+func (gr *grouper) notificationOf(g *group, status string, repeat, expired bool, now time.Time) target.Notification {
 	st := incident.Story{
 		Kind: incident.Firing, SubjectKey: g.SubjectKey, Subject: g.Subject, Service: g.Service,
 		EventName: g.EventName, Body: g.Body, Facts: g.Facts,
 		Events: int64(g.Count), Failures: int64(g.Failures), FirstSeen: g.FirstSeen, LastSeen: g.LastSeen,
 	}
-	if status == statusResolved {
+	if status == target.StatusResolved {
 		st.Kind, st.Expired = incident.Resolving, expired
 		switch {
 		case expired:
@@ -541,12 +527,12 @@ func (gr *grouper) notification(g *group, status string, repeat, expired bool, n
 			st.ResolvedAt, st.ResolvedBy = g.LastSeen, g.ResolvedName
 		}
 	}
-	n := notification{
-		Version:        notificationVersion,
+	n := target.Notification{
+		Version:        target.NotificationVersion,
 		Target:         gr.target,
-		Kind:           kindIncident,
+		Kind:           target.KindIncident,
 		Status:         status,
-		Priority:       severityPriority(g.MaxSeverity),
+		Priority:       target.SeverityPriority(g.MaxSeverity),
 		Headline:       incident.Sentence(st),
 		Narrative:      incident.Narrative(st),
 		Repeat:         repeat,
@@ -567,7 +553,7 @@ func (gr *grouper) notification(g *group, status string, repeat, expired bool, n
 		Attributes:     g.Attributes,
 		Time:           now.UTC(),
 	}
-	if status == statusResolved && g.ResolvedName != "" && !expired {
+	if status == target.StatusResolved && g.ResolvedName != "" && !expired {
 		n.EventName, n.Body = g.ResolvedName, g.ResolvedBody
 	}
 	n.EventIDs = make([]string, 0, len(g.IDs))

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/track"
 )
@@ -85,9 +86,9 @@ func newTestGrouping(cfg *Config, minSev ...plog.SeverityNumber) *testGrouping {
 
 // consume feeds the groupers as consumeLogs does and returns the one-shot
 // notifications, which leave at once.
-func (tg *testGrouping) consume(ld plog.Logs, now time.Time) []notification {
+func (tg *testGrouping) consume(ld plog.Logs, now time.Time) []target.Notification {
 	var ev eventView
-	var out []notification
+	var out []target.Notification
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
@@ -107,8 +108,8 @@ func (tg *testGrouping) consume(ld plog.Logs, now time.Time) []notification {
 	return out
 }
 
-func (tg *testGrouping) flush(now time.Time) []notification {
-	var out []notification
+func (tg *testGrouping) flush(now time.Time) []target.Notification {
+	var out []target.Notification
 	for _, gr := range tg.groupers {
 		out = append(out, gr.flush(now)...)
 	}
@@ -151,7 +152,7 @@ func TestStormBecomesOneNotificationPerSubject(t *testing.T) {
 	got := tg.flush(t0.Add(31 * time.Second))
 	require.Len(t, got, len(servers), "one notification per subject")
 	for _, n := range got {
-		assert.Equal(t, statusFiring, n.Status)
+		assert.Equal(t, target.StatusFiring, n.Status)
 		assert.Equal(t, want[n.Subject], n.Count, "count of %s", n.Subject)
 		assert.Equal(t, "mcp", n.Family)
 		assert.Equal(t, "agent-runner", n.Service)
@@ -168,12 +169,12 @@ func TestStormBecomesOneNotificationPerSubject(t *testing.T) {
 	// The storm goes on for github for 5 hours: only the repeat at
 	// repeat_interval is allowed, group_interval ticks stay quiet. The other
 	// subjects go quiet and expire after resolve_timeout.
-	var repeats, expired []notification
+	var repeats, expired []target.Notification
 	for m := 1; m <= 5*60; m++ {
 		now := t0.Add(31*time.Second + time.Duration(m)*time.Minute)
 		tg.consume(logsOf(breaker("github", "failure", now, "")), now)
 		for _, n := range tg.flush(now) {
-			if n.Status == statusFiring {
+			if n.Status == target.StatusFiring {
 				repeats = append(repeats, n)
 			} else {
 				expired = append(expired, n)
@@ -209,7 +210,7 @@ func TestFlapEndingFiringNotifiesAfterGroupWait(t *testing.T) {
 	tg.consume(logsOf(breaker("fs", "opened", t0.Add(2*time.Second), "c")), t0.Add(2*time.Second))
 	got := tg.flush(t0.Add(30 * time.Second))
 	require.Len(t, got, 1)
-	assert.Equal(t, statusFiring, got[0].Status)
+	assert.Equal(t, target.StatusFiring, got[0].Status)
 	assert.Equal(t, 3, got[0].Count)
 }
 
@@ -218,7 +219,7 @@ func TestFiringThenResolved(t *testing.T) {
 	tg.consume(logsOf(breaker("fs", "opened", t0, "a")), t0)
 	got := tg.flush(t0.Add(30 * time.Second))
 	require.Len(t, got, 1)
-	assert.Equal(t, statusFiring, got[0].Status)
+	assert.Equal(t, target.StatusFiring, got[0].Status)
 	assert.Equal(t, "mcp.circuit_breaker.opened", got[0].EventName)
 
 	recovered := t0.Add(time.Minute)
@@ -226,7 +227,7 @@ func TestFiringThenResolved(t *testing.T) {
 	assert.Empty(t, tg.flush(recovered), "resolution waits for group_interval")
 	got = tg.flush(t0.Add(30*time.Second + 5*time.Minute))
 	require.Len(t, got, 1)
-	assert.Equal(t, statusResolved, got[0].Status)
+	assert.Equal(t, target.StatusResolved, got[0].Status)
 	assert.Equal(t, "mcp.circuit_breaker.closed", got[0].EventName)
 	assert.Equal(t, 2, got[0].Count)
 	assert.Equal(t, []string{"a", "b"}, got[0].EventIDs)
@@ -274,12 +275,12 @@ func TestResolveTimeoutExpiresQuietGroup(t *testing.T) {
 	ev := testEvent{name: "mcp_server_failure", sev: 17, id: "x", at: t0, attrs: map[string]any{"mcp.server.name": "fs"}}
 	tg.consume(logsOf(ev), t0)
 	require.Len(t, tg.flush(t0.Add(30*time.Second)), 1)
-	var got []notification
+	var got []target.Notification
 	for now := t0.Add(30 * time.Second); now.Before(t0.Add(2 * time.Hour)); now = now.Add(5 * time.Minute) {
 		got = append(got, tg.flush(now)...)
 	}
 	require.Len(t, got, 1)
-	assert.Equal(t, statusResolved, got[0].Status)
+	assert.Equal(t, target.StatusResolved, got[0].Status)
 	assert.True(t, got[0].Expired)
 	assert.Equal(t, "mcp_server_failure", got[0].EventName)
 }
@@ -294,7 +295,7 @@ func TestMinSeverityPerTarget(t *testing.T) {
 	tg.consume(logsOf(breaker("fs", "closed", t0.Add(time.Minute), "b")), t0.Add(time.Minute))
 	got = tg.flush(t0.Add(time.Hour))
 	require.Len(t, got, 1)
-	assert.Equal(t, statusResolved, got[0].Status)
+	assert.Equal(t, target.StatusResolved, got[0].Status)
 }
 
 func TestCoarseGroupByTracksMembers(t *testing.T) {
@@ -311,7 +312,7 @@ func TestCoarseGroupByTracksMembers(t *testing.T) {
 	tg.consume(logsOf(breaker("github", "opened", t0.Add(time.Minute), "b")), t0.Add(time.Minute))
 	got = tg.flush(t0.Add(30*time.Second + 5*time.Minute))
 	require.Len(t, got, 1)
-	assert.Equal(t, statusFiring, got[0].Status)
+	assert.Equal(t, target.StatusFiring, got[0].Status)
 	assert.Equal(t, 2, got[0].Count)
 
 	// One subject recovers: the group keeps firing.
@@ -321,7 +322,7 @@ func TestCoarseGroupByTracksMembers(t *testing.T) {
 	tg.consume(logsOf(breaker("github", "closed", t0.Add(11*time.Minute), "d")), t0.Add(11*time.Minute))
 	got = tg.flush(t0.Add(30*time.Second + 15*time.Minute))
 	require.Len(t, got, 1)
-	assert.Equal(t, statusResolved, got[0].Status)
+	assert.Equal(t, target.StatusResolved, got[0].Status)
 }
 
 func TestStateRoundTrip(t *testing.T) {
@@ -340,7 +341,7 @@ func TestStateRoundTrip(t *testing.T) {
 	// Nothing fires again after the restart; the resolution still comes.
 	got := restored.flush(t0.Add(30*time.Second + 5*time.Minute))
 	require.Len(t, got, 1)
-	assert.Equal(t, statusResolved, got[0].Status)
+	assert.Equal(t, target.StatusResolved, got[0].Status)
 	assert.Equal(t, "fs", got[0].Subject)
 	assert.Equal(t, []string{"a", "c"}, got[0].EventIDs)
 

@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 	"github.com/unitrack/unitrack/internal/clip"
 	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
@@ -32,11 +33,11 @@ func incidentEvent(ev *eventView) incidents.Event {
 		EventName:  ev.lr.EventName(),
 		EventID:    ev.id,
 		Time:       ev.time,
-	}
+	}.Quoting(ev.lr)
 }
 
 // incidentKey is the ledger's key of the incident a notification is about.
-func incidentKey(n notification) string {
+func incidentKey(n target.Notification) string {
 	return incident.Key{Family: n.Family, Service: n.Service, SubjectKey: n.SubjectKey, SubjectValue: n.Subject}.String()
 }
 
@@ -52,7 +53,7 @@ func (e *notifyExporter) recordEvents(ctx context.Context, evs []incidents.Event
 // silenced asks the ledger whether a silence holds n back (the ledger counts
 // it); when not, it adds to n the note of every silence of its incident that
 // has ended since it held one back.
-func (e *notifyExporter) silenced(ctx context.Context, t *target, n *notification) bool {
+func (e *notifyExporter) silenced(ctx context.Context, t *configuredTarget, n *target.Notification) bool {
 	v, err := e.incidents.Check(ctx, incidents.Notification{
 		Key: incidentKey(*n), Subject: n.Subject, GroupKey: n.GroupKey,
 		Category: n.Attributes[track.AttrCategory], Service: n.Service, EventName: n.EventName,
@@ -62,7 +63,7 @@ func (e *notifyExporter) silenced(ctx context.Context, t *target, n *notificatio
 		return false
 	}
 	if v.SilencedBy != 0 {
-		e.telemetry.NotifyNotificationsSuppressed.Add(ctx, 1, t.attrsSilenced)
+		e.telemetry.ExporterNotifyNotificationsSuppressed.Add(ctx, 1, t.attrs.silenced)
 		e.recordDelivery(ctx, *n, "", "", incidents.DeliverySilenced, nil, v.SilencedBy)
 		return true
 	}
@@ -93,11 +94,11 @@ func silenceNote(x incidents.Expired) string {
 }
 
 // recordDelivery notes one attempt and its outcome.
-func (e *notifyExporter) recordDelivery(ctx context.Context, n notification, title, text, status string, deliverErr error, silence int64) {
+func (e *notifyExporter) recordDelivery(ctx context.Context, n target.Notification, title, text, status string, deliverErr error, silence int64) {
 	kind := n.Status
 	switch {
-	case n.Kind == kindOneShot:
-		kind = kindOneShot
+	case n.Kind == target.KindOneShot:
+		kind = target.KindOneShot
 	case n.Repeat:
 		kind = "repeat"
 	}

@@ -62,7 +62,7 @@ func TestLedgerRecordsAndSilences(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	host, led := startIncidents(t)
-	cfg := fastConfig(httpTarget("hook", typeWebhook, srv.URL+"/hook"))
+	cfg := fastConfig(httpTarget("hook", "webhook", srv.URL+"/hook"))
 	cfg.GroupInterval = 200 * time.Millisecond
 	cfg.RepeatInterval = 300 * time.Millisecond
 	exp := env.start(t, cfg, host)
@@ -127,14 +127,14 @@ func TestLedgerRecordsAndSilences(t *testing.T) {
 		}
 	}
 	assert.Equal(t, held, silenced, "each held-back reminder is in the incident's history")
-	assert.Equal(t, held, env.sum(t, "otelcol_notify_notifications_suppressed", attribute.String("reason", "silenced")))
+	assert.Equal(t, held, env.sum(t, "otelcol_exporter_notify_notifications_suppressed", attribute.String("reason", "silenced")))
 }
 
 // Without the extension nothing is recorded and nothing is held back.
 func TestNoLedgerNoSilences(t *testing.T) {
 	env := newTestEnv(t)
 	srv := newTargetServer(t, nil)
-	exp := env.start(t, fastConfig(httpTarget("hook", typeWebhook, srv.URL+"/hook")), componenttest.NewNopHost())
+	exp := env.start(t, fastConfig(httpTarget("hook", "webhook", srv.URL+"/hook")), componenttest.NewNopHost())
 	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
 	require.NoError(t, exp.ConsumeLogs(context.Background(), logsOf(breaker("filesystem", "opened", time.Now(), "01A"))))
 	srv.waitFor(t, 1)
@@ -147,7 +147,7 @@ func TestSilenceHoldsFirstFiring(t *testing.T) {
 	env := newTestEnv(t)
 	host, led := startIncidents(t)
 	path := t.TempDir() + "/inbox.jsonl"
-	exp := env.start(t, fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: path}), host)
+	exp := env.start(t, fastConfig(TargetConfig{Name: "inbox", Type: "file", Path: path}), host)
 	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
 	ctx := context.Background()
 	sil, err := led.CreateSilence(ctx, incidents.Silence{Matcher: incidents.Matcher{Service: "agent-runner", EventName: "mcp.circuit_breaker.opened"},
@@ -175,6 +175,6 @@ func TestSilenceHoldsFirstFiring(t *testing.T) {
 	assert.Equal(t, "resolved", resolved["status"])
 	assert.Contains(t, resolved["silence_note"], "The silence by ops")
 	assert.Contains(t, resolved["silence_note"], "it held back 1 notification of this incident.")
-	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_suppressed", attribute.String("reason", "silenced")))
+	assert.Equal(t, int64(1), env.sum(t, "otelcol_exporter_notify_notifications_suppressed", attribute.String("reason", "silenced")))
 	assert.Equal(t, incidents.StatusResolved, onlyIncident(t, led).Status)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
@@ -59,8 +60,8 @@ func openLedger(ctx context.Context, cfg *Config, host component.Host, id compon
 // pagedElsewhere reports whether n is the first firing notification of a
 // group whose incident the ledger already holds as paged. A ledger that
 // cannot be read does not hold a page back: two pages are better than none.
-func (l *ledger) pagedElsewhere(ctx context.Context, n notification, now time.Time) bool {
-	if n.Status != statusFiring || n.Repeat {
+func (l *ledger) pagedElsewhere(ctx context.Context, n target.Notification, now time.Time) bool {
+	if n.Status != target.StatusFiring || n.Repeat {
 		return false
 	}
 	_, ok := l.paged(ctx, n.Target, n.GroupKey, now)
@@ -100,10 +101,10 @@ func parseLedgerEntry(b []byte) (ledgerEntry, error) {
 
 // record notes a delivered notification: a firing one (first or reminder)
 // is written, a resolution removes the entry.
-func (l *ledger) record(ctx context.Context, n notification, now time.Time) {
+func (l *ledger) record(ctx context.Context, n target.Notification, now time.Time) {
 	key := ledgerKey(n.Target, n.GroupKey)
 	var err error
-	if n.Status == statusResolved {
+	if n.Status == target.StatusResolved {
 		err = l.client.Delete(ctx, key)
 	} else {
 		b, _ := json.Marshal(ledgerEntry{FirstSeen: n.FirstSeen, LastSent: now})

@@ -18,7 +18,7 @@ import (
 func TestLedgerKeepsTheNextOwnerFromPagingAgain(t *testing.T) {
 	srv := newTargetServer(t, func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusOK) })
 	newCfg := func() *Config {
-		cfg := fastConfig(httpTarget("hook", typeWebhook, srv.URL+"/hook"))
+		cfg := fastConfig(httpTarget("hook", "webhook", srv.URL+"/hook"))
 		cfg.Ledger = &fileStorageID
 		return cfg
 	}
@@ -44,7 +44,7 @@ func TestLedgerKeepsTheNextOwnerFromPagingAgain(t *testing.T) {
 	require.Len(t, srv.all(), 2, "requests, want one page and one resolution")
 	n := decodeBody(t, reqs[1].body)
 	assert.Equal(t, "resolved", n["status"])
-	assert.Equal(t, int64(1), b.sum(t, "otelcol_notify_notifications_suppressed", attribute.String("reason", "paged_elsewhere")))
+	assert.Equal(t, int64(1), b.sum(t, "otelcol_exporter_notify_notifications_suppressed", attribute.String("reason", "paged_elsewhere")))
 
 	// The resolution removed the entry: the next incident pages again.
 	c := newTestEnv(t)

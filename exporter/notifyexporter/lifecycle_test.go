@@ -23,7 +23,7 @@ func TestLifecycle(t *testing.T) {
 	assert.Equal(t, metadata.Type, f.Type())
 	assert.NoError(t, componenttest.CheckConfigStruct(f.CreateDefaultConfig()))
 	cfg := f.CreateDefaultConfig().(*Config)
-	cfg.Targets = []TargetConfig{{Name: "inbox", Type: typeFile, Path: filepath.Join(t.TempDir(), "inbox.jsonl")}}
+	cfg.Targets = []TargetConfig{{Name: "inbox", Type: "file", Path: filepath.Join(t.TempDir(), "inbox.jsonl")}}
 	require.NoError(t, cfg.Validate())
 	exp, err := f.CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
@@ -39,15 +39,15 @@ func TestLifecycle(t *testing.T) {
 
 func TestCreateFailsOnBadTemplate(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
-	cfg.Targets = []TargetConfig{{Name: "ops", Type: typeFile, Path: "x", Title: "{{.Count | nosuchfunc}}"}}
+	cfg.Targets = []TargetConfig{{Name: "ops", Type: "file", Path: "x", Title: "{{.Count | nosuchfunc}}"}}
 	_, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.Error(t, err)
-	assert.Equal(t, `targets[0]: target "ops": title: template: title:1: function "nosuchfunc" not defined`, err.Error())
+	assert.Equal(t, `targets::0: target "ops": title: template: title:1: function "nosuchfunc" not defined`, err.Error())
 }
 
 func TestStartFailsWithoutStorageExtension(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
-	cfg.Targets = []TargetConfig{{Name: "inbox", Type: typeFile, Path: filepath.Join(t.TempDir(), "inbox.jsonl")}}
+	cfg.Targets = []TargetConfig{{Name: "inbox", Type: "file", Path: filepath.Join(t.TempDir(), "inbox.jsonl")}}
 	missing := component.MustNewID("file_storage")
 	cfg.Storage = &missing
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
@@ -64,7 +64,7 @@ func TestStateDirectoryKeepsGroupsAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	inbox := filepath.Join(dir, "inbox.jsonl")
 	newCfg := func() *Config {
-		cfg := fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: inbox})
+		cfg := fastConfig(TargetConfig{Name: "inbox", Type: "file", Path: inbox})
 		cfg.StateDirectory = filepath.Join(dir, "state")
 		return cfg
 	}
@@ -102,7 +102,7 @@ func TestOneShotDedupeSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	inbox := filepath.Join(dir, "inbox.jsonl")
 	newCfg := func() *Config {
-		cfg := fastConfig(TargetConfig{Name: "inbox", Type: typeFile, Path: inbox})
+		cfg := fastConfig(TargetConfig{Name: "inbox", Type: "file", Path: inbox})
 		cfg.StateDirectory = filepath.Join(dir, "state")
 		cfg.DedupeWindow = time.Hour
 		return cfg
@@ -128,5 +128,5 @@ func TestOneShotDedupeSurvivesRestart(t *testing.T) {
 	require.NoError(t, exp.Shutdown(ctx))
 	require.Len(t, lines, 2, "the repeat after the restart is held back")
 	assert.Equal(t, "marker", decodeBody(t, lines[1])["title"])
-	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_suppressed", attribute.String("reason", "duplicate")))
+	assert.Equal(t, int64(1), env.sum(t, "otelcol_exporter_notify_notifications_suppressed", attribute.String("reason", "duplicate")))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 	"github.com/unitrack/unitrack/internal/legacy"
 )
 
@@ -37,8 +38,8 @@ func TestNotifyCallsAreOneShots(t *testing.T) {
 	wantPriority := map[string]string{"FYI": "low", "Disk at 80%": "normal", "Ollama is down": "high", "Everything is down": "urgent"}
 	wantSeverity := map[string]int32{"FYI": 9, "Disk at 80%": 13, "Ollama is down": 17, "Everything is down": 21}
 	for _, n := range got {
-		assert.Equal(t, kindOneShot, n.Kind)
-		assert.Equal(t, statusFiring, n.Status)
+		assert.Equal(t, target.KindOneShot, n.Kind)
+		assert.Equal(t, target.StatusFiring, n.Status)
 		assert.Equal(t, n.Subject, n.Headline, "the title is the notify() title")
 		assert.Equal(t, wantPriority[n.Subject], n.Priority, "priority of %q", n.Subject)
 		assert.Equal(t, wantSeverity[n.Subject], n.SeverityNumber, "severity of %q", n.Subject)
@@ -93,7 +94,7 @@ func TestOneSubjectOneThread(t *testing.T) {
 		`{"server":"filesystem","event":"opened","state":"open","failure_count":5,"threshold":5,"error":"Timeout after 30s","timestamp":"2026-11-28T12:00:01Z"}`), t0.Add(time.Second))
 	got := tg.flush(t0.Add(31 * time.Second))
 	require.Len(t, got, 1, "one firing notification for the server")
-	assert.Equal(t, statusFiring, got[0].Status)
+	assert.Equal(t, target.StatusFiring, got[0].Status)
 	assert.Equal(t, 6, got[0].Count)
 	assert.Equal(t, "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s", got[0].Headline)
 	assert.Contains(t, got[0].Narrative, "6 events")
@@ -101,7 +102,7 @@ func TestOneSubjectOneThread(t *testing.T) {
 	tg.consume(decoded(t, legacy.CircuitBreaker, `{"server":"filesystem","event":"closed","state":"closed","timestamp":"2026-11-28T12:01:00Z"}`), t0.Add(time.Minute))
 	got = tg.flush(t0.Add(31*time.Second + 5*time.Minute))
 	require.Len(t, got, 1, "one resolved notification")
-	assert.Equal(t, statusResolved, got[0].Status)
+	assert.Equal(t, target.StatusResolved, got[0].Status)
 	assert.Equal(t, "MCP server filesystem: circuit breaker opened after 5 failures — Timeout after 30s (resolved after 1m0s)", got[0].Headline)
 	assert.Empty(t, tg.flush(t0.Add(24*time.Hour)), "and nothing after")
 }

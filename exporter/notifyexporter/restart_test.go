@@ -51,10 +51,10 @@ func TestTargetDownAcrossRestart(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	newCfg := func() *Config {
-		cfg := fastConfig(httpTarget("hook", typeWebhook, srv.URL+"/hook"))
+		cfg := fastConfig(httpTarget("hook", "webhook", srv.URL+"/hook"))
 		cfg.QueueConfig.Get().StorageID = &fileStorageID
 		cfg.Storage = &fileStorageID
-		cfg.BackOffConfig.MaxElapsedTime = 0 // keep retrying until shut down
+		cfg.RetryConfig.MaxElapsedTime = 0 // keep retrying until shut down
 		return cfg
 	}
 	ctx := context.Background()
@@ -77,8 +77,13 @@ func TestTargetDownAcrossRestart(t *testing.T) {
 	exp = env.start(t, newCfg(), host)
 	reqs := srv.waitFor(t, failedAttempts+1)
 	require.NoError(t, exp.ConsumeLogs(ctx, logsOf(breaker("filesystem", "opened", t0.Add(time.Minute), "01B"))))
-	// Long enough for group_wait and a group_interval tick to pass.
-	time.Sleep(3 * (newCfg().GroupWait + newCfg().GroupInterval))
+	// The exporter's own counters show the page that did not happen: the
+	// restored group took the event (grouped) and its next tick held it back
+	// (repeat). With the state lost, a new group would page instead.
+	require.Eventually(t, func() bool {
+		return env.sum(t, "otelcol_exporter_notify_notifications_suppressed", attribute.String("reason", "grouped")) == 1 &&
+			env.sum(t, "otelcol_exporter_notify_notifications_suppressed", attribute.String("reason", "repeat")) == 1
+	}, 15*time.Second, 10*time.Millisecond, "the restored group holds the event back")
 	require.NoError(t, exp.Shutdown(ctx))
 	require.NoError(t, ext.Shutdown(ctx))
 
@@ -92,5 +97,5 @@ func TestTargetDownAcrossRestart(t *testing.T) {
 	n := decodeBody(t, delivered[0].body)
 	assert.Equal(t, "firing", n["status"])
 	assert.Equal(t, []any{"01A"}, n["event_ids"])
-	assert.Equal(t, int64(1), env.sum(t, "otelcol_notify_notifications_sent", attribute.String("target", "hook")))
+	assert.Equal(t, int64(1), env.sum(t, "otelcol_exporter_notify_notifications_sent", attribute.String("target", "hook")))
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 
+	"github.com/unitrack/unitrack/exporter/notifyexporter/internal/target"
 	"github.com/unitrack/unitrack/internal/storageclient"
 )
 
@@ -28,7 +29,7 @@ type persistedState struct {
 	// OneShots are the dedupe windows of one-shot messages, per target.
 	OneShots map[string]map[string]*oneShotSeen `json:"one_shots,omitempty"`
 	// Backlog are notifications made but not yet accepted by a queue.
-	Backlog []notification `json:"backlog,omitempty"`
+	Backlog []target.Notification `json:"backlog,omitempty"`
 	// Seen are the ids of the events last counted, oldest first (dedup_window).
 	Seen []string `json:"seen,omitempty"`
 }
@@ -91,7 +92,7 @@ func openStateStore(ctx context.Context, cfg *Config, host component.Host, id co
 }
 
 // encodeState snapshots the groupers' state and the ids seen.
-func encodeState(groupers []*grouper, backlog []notification, seen []string) ([]byte, error) {
+func encodeState(groupers []*grouper, backlog []target.Notification, seen []string) ([]byte, error) {
 	st := persistedState{Version: stateVersion, Targets: make(map[string][]*group, len(groupers)), Backlog: backlog, Seen: seen}
 	for _, gr := range groupers {
 		gs := make([]*group, 0, len(gr.groups))
@@ -112,7 +113,7 @@ func encodeState(groupers []*grouper, backlog []notification, seen []string) ([]
 // decodeState restores groups into the groupers of the targets that still
 // exist; groups of removed targets are dropped. It returns how many groups
 // were restored, the backlog of unqueued notifications and the ids seen.
-func decodeState(b []byte, groupers []*grouper) (int, []notification, []string, error) {
+func decodeState(b []byte, groupers []*grouper) (int, []target.Notification, []string, error) {
 	if len(b) == 0 {
 		return 0, nil, nil, nil
 	}
@@ -146,7 +147,7 @@ func decodeState(b []byte, groupers []*grouper) (int, []notification, []string, 
 	}
 	backlog := st.Backlog[:0]
 	for _, bn := range st.Backlog {
-		if bn.Target != "" && (bn.Status == statusFiring || bn.Status == statusResolved) {
+		if bn.Target != "" && (bn.Status == target.StatusFiring || bn.Status == target.StatusResolved) {
 			backlog = append(backlog, bn)
 		}
 	}

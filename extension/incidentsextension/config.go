@@ -73,11 +73,25 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("resolve_timeout: must be 0 (never) or positive, got %s", c.ResolveTimeout))
 	}
 	for i, s := range c.Silences {
-		if err := s.silence().Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("silences[%d].%w", i, err))
-		}
+		errs = append(errs, atPath(fmt.Sprintf("silences::%d::", i), s.silence().Validate())...)
 	}
 	return errors.Join(errs...)
+}
+
+// atPath puts the key path before each of the joined errors of err.
+func atPath(path string, err error) []error {
+	if err == nil {
+		return nil
+	}
+	each := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		each = j.Unwrap()
+	}
+	out := make([]error, len(each))
+	for i, e := range each {
+		out[i] = fmt.Errorf("%s%w", path, e)
+	}
+	return out
 }
 
 func (s SilenceConfig) silence() incidents.Silence {

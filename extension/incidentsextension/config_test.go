@@ -31,7 +31,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "incidents", want: createDefaultConfig().(*Config)},
 		{name: "incidents/custom", want: custom},
 		{name: "incidents/bad", wantErr: "directory: must not be empty\nmax_incidents: must be positive, got 0\nmax_age: must be 0 (no limit) or positive, got -1h0m0s\n" +
-			"silences[0].matcher: set at least one of subject, group_key, category, service, event_name"},
+			"silences::0::matcher: set at least one of subject, group_key, category, service, event_name\n" +
+			"silences::1::ends_at: must be after starts_at (2026-11-28T12:00:00Z), got 2026-11-28T11:00:00Z\n" +
+			"silences::1::author: must not be empty"},
 		{name: "incidents/typo", unmarshal: "has invalid keys: max_incident"},
 	}
 	for _, tt := range tests {

@@ -2,19 +2,15 @@ package incidentsextension // import "github.com/unitrack/unitrack/extension/inc
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.uber.org/zap"
 
-	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
 )
 
@@ -85,130 +81,23 @@ func (l *ledger) pruneLoop(stop <-chan struct{}) {
 	}
 }
 
-// ---- incidents ---------------------------------------------------------------
-
-// openIncident is an incident being updated inside one RecordEvents call.
-type openIncident struct {
-	id               int64
-	first, last, res int64
-	events           int64
-	sample           []string
-	status           string
-	dirty            bool
-}
-
 func (l *ledger) RecordEvents(ctx context.Context, events []incidents.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	return l.db.write(ctx, func(tx *sql.Tx) error {
-		open := map[string]*openIncident{}
-		// touched keeps an incident resolved and replaced within the batch.
-		var touched []*openIncident
-		var seq int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM event_links").Scan(&seq); err != nil {
-			return err
-		}
-		seen, err := tx.PrepareContext(ctx, "SELECT 1 FROM event_links WHERE event_id = ?")
+		f, err := newFolder(ctx, tx, l.cfg.SampleEventIDs)
 		if err != nil {
 			return err
 		}
-		defer seen.Close()
-		link, err := tx.PrepareContext(ctx, "INSERT OR IGNORE INTO event_links(event_id, incident_id, seq) VALUES (?, ?, ?)")
-		if err != nil {
-			return err
-		}
-		defer link.Close()
+		defer f.close()
 		for _, ev := range events {
-			inc, ok := open[ev.Key]
-			if !ok {
-				if inc, err = loadOpen(ctx, tx, ev.Key); err != nil {
-					return err
-				}
-				open[ev.Key] = inc
-			}
-			if inc == nil || inc.status != incidents.StatusOpen {
-				if ev.Kind != incident.Firing.String() {
-					continue
-				}
-				if ev.EventID != "" {
-					var one int
-					switch err := seen.QueryRowContext(ctx, ev.EventID).Scan(&one); {
-					case err == nil:
-						continue // folded in already (notify and blog both saw it)
-					case !errors.Is(err, sql.ErrNoRows):
-						return err
-					}
-				}
-				if inc, err = insertIncident(ctx, tx, ev); err != nil {
-					return err
-				}
-				open[ev.Key] = inc
-			}
-			if ev.EventID != "" {
-				res, err := link.ExecContext(ctx, ev.EventID, inc.id, seq+1)
-				if err != nil {
-					return err
-				}
-				if n, err := res.RowsAffected(); err != nil || n == 0 {
-					continue // folded in already (notify and blog both saw it)
-				}
-				seq++
-				inc.sample = append(inc.sample, ev.EventID)
-				if over := len(inc.sample) - l.cfg.SampleEventIDs; over > 0 {
-					inc.sample = inc.sample[over:]
-				}
-			}
-			if !inc.dirty {
-				touched = append(touched, inc)
-			}
-			t := ns(ev.Time)
-			inc.events++
-			inc.first = min(inc.first, t)
-			inc.last = max(inc.last, t)
-			inc.dirty = true
-			if ev.Kind == incident.Resolving.String() {
-				inc.status, inc.res = incidents.StatusResolved, t
-			}
-		}
-		for _, inc := range touched {
-			if _, err := tx.ExecContext(ctx, "UPDATE incidents SET first_ns = ?, last_ns = ?, resolved_ns = ?, status = ?, events = ?, sample = ? WHERE id = ?",
-				inc.first, inc.last, inc.res, inc.status, inc.events, encodeSample(inc.sample), inc.id); err != nil {
+			if err := f.fold(ctx, ev); err != nil {
 				return err
 			}
 		}
-		return nil
+		return f.save(ctx)
 	})
-}
-
-// loadOpen returns the open incident of key, or nil.
-func loadOpen(ctx context.Context, tx *sql.Tx, key string) (*openIncident, error) {
-	inc := &openIncident{}
-	var sample string
-	err := tx.QueryRowContext(ctx, "SELECT id, first_ns, last_ns, resolved_ns, events, sample, status FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1", key).
-		Scan(&inc.id, &inc.first, &inc.last, &inc.res, &inc.events, &sample, &inc.status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	inc.sample = decodeSample(sample)
-	return inc, nil
-}
-
-func insertIncident(ctx context.Context, tx *sql.Tx, ev incidents.Event) (*openIncident, error) {
-	t := ns(ev.Time)
-	res, err := tx.ExecContext(ctx, `INSERT INTO incidents(key, subject_key, subject, service, category, event_name, status, first_ns, last_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.Key, ev.SubjectKey, ev.Subject, ev.Service, ev.Category, ev.EventName, incidents.StatusOpen, t, t)
-	if err != nil {
-		return nil, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return nil, err
-	}
-	return &openIncident{id: id, first: t, last: t, status: incidents.StatusOpen, sample: []string{}}, nil
 }
 
 // latestIncident is the id of the newest incident of key; 0 when none.
@@ -241,8 +130,7 @@ func (l *ledger) RecordDelivery(ctx context.Context, d incidents.Delivery) error
 		// A resolution notify sends without a recovery event (its
 		// resolve_timeout) resolves the incident here too.
 		if d.Kind == "resolved" && d.Status == incidents.DeliveryDelivered {
-			if _, err := tx.ExecContext(ctx, "UPDATE incidents SET status = ?, resolved_ns = max(last_ns, first_ns) WHERE id = ? AND status = ?",
-				incidents.StatusResolved, id, incidents.StatusOpen); err != nil {
+			if err := updateRows(ctx, tx, resolveAt, "WHERE id = ? AND status = ?", id, incidents.StatusOpen); err != nil {
 				return err
 			}
 		}
@@ -265,13 +153,13 @@ func (l *ledger) RecordPost(ctx context.Context, p incidents.Post) error {
 	})
 }
 
-const incidentCols = "id, key, subject_key, subject, service, category, event_name, status, first_ns, last_ns, resolved_ns, events, sample"
+const incidentCols = "id, key, title, subject_key, subject, service, category, event_name, status, first_ns, last_ns, resolved_ns, events, sample"
 
 func scanIncident(sc interface{ Scan(...any) error }) (incidents.Incident, error) {
 	var in incidents.Incident
 	var first, last, res int64
 	var sample string
-	if err := sc.Scan(&in.ID, &in.Key, &in.SubjectKey, &in.Subject, &in.Service, &in.Category, &in.EventName, &in.Status,
+	if err := sc.Scan(&in.ID, &in.Key, &in.Title, &in.SubjectKey, &in.Subject, &in.Service, &in.Category, &in.EventName, &in.Status,
 		&first, &last, &res, &in.Events, &sample); err != nil {
 		return in, err
 	}
@@ -363,275 +251,4 @@ func (l *ledger) IncidentOfEvent(ctx context.Context, eventID string) (incidents
 		return in, fmt.Errorf("incident of event %q: %w", eventID, incidents.ErrNotFound)
 	}
 	return in, err
-}
-
-// ---- silences ----------------------------------------------------------------
-
-const silenceCols = "id, subject, group_key, category, service, event_name, starts_ns, ends_ns, author, comment, suppressed, static_key, created_ns"
-
-func scanSilence(sc interface{ Scan(...any) error }) (incidents.Silence, error) {
-	var s incidents.Silence
-	var starts, ends, created int64
-	var static string
-	m := &s.Matcher
-	err := sc.Scan(&s.ID, &m.Subject, &m.GroupKey, &m.Category, &m.Service, &m.EventName, &starts, &ends, &s.Author, &s.Comment, &s.Suppressed, &static, &created)
-	s.StartsAt, s.EndsAt, s.CreatedAt, s.Static = fromNs(starts), fromNs(ends), fromNs(created), static != ""
-	return s, err
-}
-
-func querySilences(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, where string, args ...any) ([]incidents.Silence, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+silenceCols+" FROM silences "+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []incidents.Silence{}
-	for rows.Next() {
-		s, err := scanSilence(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
-func (l *ledger) Silences(ctx context.Context) ([]incidents.Silence, error) {
-	return querySilences(ctx, l.db.sql, "ORDER BY ends_ns DESC, id DESC")
-}
-
-func (l *ledger) CreateSilence(ctx context.Context, s incidents.Silence) (incidents.Silence, error) {
-	now := l.now()
-	if s.StartsAt.IsZero() {
-		s.StartsAt = now
-	}
-	if err := s.Validate(); err != nil {
-		return s, err
-	}
-	s.Static, s.Suppressed, s.CreatedAt = false, 0, now.UTC()
-	err := l.db.write(ctx, func(tx *sql.Tx) error {
-		id, err := insertSilence(ctx, tx, s, "")
-		s.ID = id
-		return err
-	})
-	s.StartsAt, s.EndsAt = s.StartsAt.UTC(), s.EndsAt.UTC()
-	return s, err
-}
-
-func insertSilence(ctx context.Context, tx *sql.Tx, s incidents.Silence, staticKey string) (int64, error) {
-	m := s.Matcher
-	res, err := tx.ExecContext(ctx, `INSERT INTO silences(subject, group_key, category, service, event_name, starts_ns, ends_ns, author, comment, static_key, created_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.Subject, m.GroupKey, m.Category, m.Service, m.EventName,
-		ns(s.StartsAt), ns(s.EndsAt), s.Author, s.Comment, staticKey, ns(s.CreatedAt))
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
-}
-
-func (l *ledger) ExpireSilence(ctx context.Context, id int64, now time.Time) (incidents.Silence, error) {
-	var s incidents.Silence
-	err := l.db.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		s, err = scanSilence(tx.QueryRowContext(ctx, "SELECT "+silenceCols+" FROM silences WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("silence %d: %w", id, incidents.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		if s.Static {
-			return fmt.Errorf("silence %d: %w", id, incidents.ErrStatic)
-		}
-		if !s.EndsAt.After(now) {
-			return nil // already over
-		}
-		s.EndsAt = now.UTC()
-		if s.StartsAt.After(s.EndsAt) {
-			s.StartsAt = s.EndsAt
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE silences SET ends_ns = ?, starts_ns = ? WHERE id = ?", ns(s.EndsAt), ns(s.StartsAt), id)
-		return err
-	})
-	return s, err
-}
-
-// syncStatic makes the static silences in the database those of the
-// configuration, keeping the suppressed counts of the ones that stay.
-func (l *ledger) syncStatic(ctx context.Context, now time.Time) error {
-	want := map[string]incidents.Silence{}
-	for _, sc := range l.cfg.Silences {
-		s := sc.silence()
-		if sc.StartsAt.IsZero() {
-			s.StartsAt = time.Time{}
-		}
-		want[staticKey(sc)] = s
-	}
-	return l.db.write(ctx, func(tx *sql.Tx) error {
-		have := map[string]bool{}
-		rows, err := tx.QueryContext(ctx, "SELECT static_key FROM silences WHERE static_key != ''")
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return err
-			}
-			have[k] = true
-		}
-		rows.Close()
-		for k := range have {
-			if _, ok := want[k]; !ok {
-				if _, err := tx.ExecContext(ctx, "DELETE FROM silences WHERE static_key = ?", k); err != nil {
-					return err
-				}
-			}
-		}
-		for k, s := range want {
-			if have[k] {
-				continue
-			}
-			if s.StartsAt.IsZero() {
-				s.StartsAt = now
-			}
-			s.CreatedAt = now
-			if _, err := insertSilence(ctx, tx, s, k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func staticKey(s SilenceConfig) string {
-	h := sha256.New()
-	m := s.Matcher
-	for _, p := range []string{m.Subject, m.GroupKey, m.Category, m.Service, m.EventName,
-		s.StartsAt.UTC().Format(time.RFC3339Nano), s.EndsAt.UTC().Format(time.RFC3339Nano), s.Author, s.Comment} {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
-}
-
-func (l *ledger) Check(ctx context.Context, n incidents.Notification, now time.Time) (incidents.Verdict, error) {
-	var v incidents.Verdict
-	err := l.db.write(ctx, func(tx *sql.Tx) error {
-		t := ns(now)
-		active, err := querySilences(ctx, tx, "WHERE starts_ns <= ? AND ends_ns > ? ORDER BY id", t, t)
-		if err != nil {
-			return err
-		}
-		for _, s := range active {
-			if !s.Matcher.Matches(n) {
-				continue
-			}
-			v.SilencedBy = s.ID
-			if _, err := tx.ExecContext(ctx, "UPDATE silences SET suppressed = suppressed + 1 WHERE id = ?", s.ID); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO suppressions(incident_key, silence_id, count) VALUES (?, ?, 1)
-				ON CONFLICT(incident_key, silence_id) DO UPDATE SET count = count + 1, noted = 0`, n.Key, s.ID)
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("s.", silenceCols)+`, p.count FROM suppressions p JOIN silences s ON s.id = p.silence_id
-			WHERE p.incident_key = ? AND p.noted = 0 AND s.ends_ns <= ? ORDER BY s.ends_ns`, n.Key, t)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var e incidents.Expired
-			var starts, ends, created int64
-			var static string
-			s := &e.Silence
-			m := &s.Matcher
-			if err := rows.Scan(&s.ID, &m.Subject, &m.GroupKey, &m.Category, &m.Service, &m.EventName, &starts, &ends,
-				&s.Author, &s.Comment, &s.Suppressed, &static, &created, &e.Suppressed); err != nil {
-				rows.Close()
-				return err
-			}
-			s.StartsAt, s.EndsAt, s.CreatedAt, s.Static = fromNs(starts), fromNs(ends), fromNs(created), static != ""
-			v.Expired = append(v.Expired, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, e := range v.Expired {
-			if _, err := tx.ExecContext(ctx, "UPDATE suppressions SET noted = 1 WHERE incident_key = ? AND silence_id = ?", n.Key, e.Silence.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return v, err
-}
-
-func prefixed(p, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i := range parts {
-		parts[i] = p + parts[i]
-	}
-	return strings.Join(parts, ", ")
-}
-
-// ---- retention ---------------------------------------------------------------
-
-// prune resolves quiet incidents and enforces max_age, max_incidents,
-// max_event_links.
-func (l *ledger) prune(ctx context.Context, now time.Time) error {
-	return l.db.write(ctx, func(tx *sql.Tx) error {
-		if l.cfg.ResolveTimeout > 0 {
-			if _, err := tx.ExecContext(ctx, "UPDATE incidents SET status = ?, resolved_ns = last_ns WHERE status = ? AND last_ns < ?",
-				incidents.StatusResolved, incidents.StatusOpen, ns(now.Add(-l.cfg.ResolveTimeout))); err != nil {
-				return err
-			}
-		}
-		var removed int64
-		if l.cfg.MaxAge > 0 {
-			cut := ns(now.Add(-l.cfg.MaxAge))
-			res, err := tx.ExecContext(ctx, "DELETE FROM incidents WHERE last_ns < ?", cut)
-			if err != nil {
-				return err
-			}
-			n, _ := res.RowsAffected()
-			removed += n
-			if _, err := tx.ExecContext(ctx, "DELETE FROM silences WHERE static_key = '' AND ends_ns < ?", cut); err != nil {
-				return err
-			}
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM incidents WHERE id IN (
-			SELECT id FROM incidents ORDER BY last_ns DESC, id DESC LIMIT -1 OFFSET ?)`, l.cfg.MaxIncidents)
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		removed += n
-		orphans := []string{"DELETE FROM suppressions WHERE silence_id NOT IN (SELECT id FROM silences)"}
-		if removed > 0 {
-			// What belonged to the removed incidents (scans: only when some went).
-			orphans = append(orphans,
-				"DELETE FROM event_links WHERE incident_id NOT IN (SELECT id FROM incidents)",
-				"DELETE FROM deliveries WHERE incident_id IS NOT NULL AND incident_id NOT IN (SELECT id FROM incidents)",
-				"DELETE FROM posts WHERE incident_id NOT IN (SELECT id FROM incidents)")
-		}
-		for _, q := range orphans {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return err
-			}
-		}
-		if l.cfg.MaxAge > 0 {
-			// One-shot deliveries belong to no incident.
-			if _, err := tx.ExecContext(ctx, "DELETE FROM deliveries WHERE incident_id IS NULL AND time_ns < ?", ns(now.Add(-l.cfg.MaxAge))); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM event_links WHERE seq <= (
-			SELECT seq FROM event_links ORDER BY seq DESC LIMIT 1 OFFSET ?)`, l.cfg.MaxEventLinks)
-		return err
-	})
 }

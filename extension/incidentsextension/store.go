@@ -121,7 +121,12 @@ func openDB(ctx context.Context, dir string) (*db, error) {
 		s.Close()
 		return nil, fmt.Errorf("%s: schema: %w", path, err)
 	}
-	return &db{sql: s}, nil
+	d := &db{sql: s}
+	if err := d.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%s: migration: %w", path, err)
+	}
+	return d, nil
 }
 
 // write runs fn in one write transaction.

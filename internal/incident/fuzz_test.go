@@ -12,6 +12,7 @@ import (
 func FuzzSentence(f *testing.F) {
 	f.Add("mcp.server.name", "filesystem", "mcp.circuit_breaker.opened", "Timeout after 30s", "5", "Timeout after 30s", int64(6), int64(420))
 	f.Add("task.name", "nightly", "task.failed", "boom\nline two", "x", "KeyError: 'facts'", int64(1), int64(-5))
+	f.Add("task.name", "nightly_summary", "task_failed", "Task nightly_summary failed", "", "", int64(1), int64(0))
 	f.Add("", "", "", "", "", "", int64(0), int64(0))
 	f.Add("health.check", "\xff\xfe", "health.check", "\x00", "1e309", "\u2028", int64(-1), int64(1<<62))
 	f.Fuzz(func(t *testing.T, subjectKey, subject, eventName, body, count, errText string, failures, seconds int64) {

@@ -240,7 +240,38 @@ func (s Story) what() string {
 	if errText != "" && !strings.Contains(out, errText) {
 		out += " — " + errText
 	}
+	// A message that already names its subject ("Task nightly_summary
+	// failed" of task nightly_summary) is not prefixed with it again.
+	if named := firstOf(s.Subject, s.Service); prefix != "" && mentions(out, named) {
+		prefix = ""
+	}
 	return join(prefix, ": ", out+times)
+}
+
+// mentions reports whether text holds name as a whole word (case-insensitive):
+// "MCP server 'filesystem' failed" mentions filesystem, "agent-runner-2
+// crashed" does not mention agent-runner.
+func mentions(text, name string) bool {
+	if name == "" {
+		return false
+	}
+	lt, ln := strings.ToLower(text), strings.ToLower(name)
+	for from := 0; ; {
+		i := strings.Index(lt[from:], ln)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(ln)
+		if (i == 0 || !isWordByte(lt[i-1])) && (end == len(lt) || !isWordByte(lt[end])) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c >= 0x80
 }
 
 // resolution says what resolved an incident, from the recovery event's name.

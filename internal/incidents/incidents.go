@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unitrack/unitrack/internal/incident"
 )
 
 // Statuses of an incident.
@@ -57,6 +60,21 @@ type Event struct {
 	// the same event) are counted once by it.
 	EventID string
 	Time    time.Time
+	// Body and Facts (incident.FactsOf of its attributes) are optional: the
+	// incident's title quotes those of its latest firing event ("… after 5
+	// failures — Timeout after 30s"); without them it says less.
+	Body  string
+	Facts map[string]string
+}
+
+// Quoting returns e with Body and Facts taken from lr when e is a firing
+// event (the only ones the title quotes), so every recorder quotes alike.
+func (e Event) Quoting(lr plog.LogRecord) Event {
+	if e.Kind == incident.Firing.String() {
+		e.Body = lr.Body().AsString()
+		e.Facts = incident.FactsOf(lr.Attributes())
+	}
+	return e
 }
 
 // Delivery is one attempt to deliver a notification.
@@ -88,13 +106,17 @@ type Post struct {
 
 // Incident is one incident as the ledger holds it.
 type Incident struct {
-	ID         int64     `json:"id"`
-	Key        string    `json:"key"`
-	SubjectKey string    `json:"subject_key,omitempty"`
-	Subject    string    `json:"subject,omitempty"`
-	Service    string    `json:"service,omitempty"`
-	Category   string    `json:"category,omitempty"`
-	EventName  string    `json:"event_name,omitempty"`
+	ID         int64  `json:"id"`
+	Key        string `json:"key"`
+	SubjectKey string `json:"subject_key,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+	Service    string `json:"service,omitempty"`
+	Category   string `json:"category,omitempty"`
+	EventName  string `json:"event_name,omitempty"`
+	// Title says the incident in plain words (incident.Sentence of its
+	// latest firing event, counts and resolution), kept current by the
+	// ledger; its key when nothing names it.
+	Title      string    `json:"title"`
 	Status     string    `json:"status"`
 	FirstSeen  time.Time `json:"first_seen"`
 	LastSeen   time.Time `json:"last_seen"`
@@ -241,7 +263,7 @@ const (
 )
 
 // Validate checks a silence before it is stored. Errors start with the
-// field name so callers can prefix the path (silences[0].…).
+// field name so callers can prefix the path (silences::0::…).
 func (s Silence) Validate() error {
 	var errs []error
 	if s.Matcher.IsEmpty() {
@@ -252,7 +274,7 @@ func (s Silence) Validate() error {
 		{"service", s.Matcher.Service}, {"event_name", s.Matcher.EventName},
 	} {
 		if len(f.v) > MaxMatchLen {
-			errs = append(errs, fmt.Errorf("matcher.%s: at most %d bytes, got %d", f.k, MaxMatchLen, len(f.v)))
+			errs = append(errs, fmt.Errorf("matcher::%s: at most %d bytes, got %d", f.k, MaxMatchLen, len(f.v)))
 		}
 	}
 	switch {

@@ -10,6 +10,13 @@ import (
 	"github.com/unitrack/unitrack/internal/track"
 )
 
+// Each format below has the same three parts: the slots of its own fields
+// (numbered after the common ones, in the order init registers them), the
+// word tables of its enum fields, and its build. The parts look alike but
+// hold each format's own contract (docs/legacy-formats.md); what they share
+// (reading a slot, an enum word and its severity, a body's count) lives in
+// fields.go and at the end of this file.
+
 var specs = map[Format]*spec{}
 
 func specOf(f Format) *spec { return specs[f] }
@@ -36,29 +43,6 @@ func init() {
 		"title", "content", "tags", "author", "anomaly", "timestamp")
 }
 
-// derived severity words (formats whose severity comes from a table).
-func (e *event) severity(n plog.SeverityNumber) {
-	e.sevNum = n
-	e.sevText = LevelWord(n)
-}
-
-// timeFallback sets the time from the first present of slots; the others
-// stay attributes under their own names.
-func (e *event) timeFrom(slots []int, fields []string) {
-	used := false
-	for i, s := range slots {
-		if e.known[s] == nil {
-			continue
-		}
-		if !used {
-			used = true
-			e.time(s, fields[i])
-			continue
-		}
-		e.keepUnused(s, fields[i])
-	}
-}
-
 // ---- track_event
 
 const (
@@ -74,18 +58,7 @@ const (
 func buildTrackEvent(e *event) {
 	e.name = e.reqStr(teEventType, "event_type")
 	e.body = e.reqStr(teMessage, "message")
-	e.sevText = "info"
-	e.sevNum = plog.SeverityNumberInfo
-	if v := e.known[teSeverity]; v != nil {
-		word := e.str(teSeverity, "severity")
-		if v.Type() == fastjson.TypeString {
-			if n, ok := track.SeverityFromWord(word); ok {
-				e.sevNum, e.sevText = n, word
-			} else {
-				e.failField("severity", track.SeverityWordsExpected, v)
-			}
-		}
-	}
+	e.severityWord(teSeverity, "severity", "info")
 	e.category = e.str(teCategory, "category")
 	if e.category == "" {
 		e.category = "system"
@@ -122,26 +95,12 @@ func buildJSONEvent(e *event) {
 		e.time(jsTS, "ts")
 	}
 	e.name = e.reqStr(jsEvent, "event")
-	e.sevText = "INFO"
-	e.sevNum = plog.SeverityNumberInfo
-	if v := e.known[jsLevel]; v != nil {
-		word := e.str(jsLevel, "level")
-		if v.Type() == fastjson.TypeString {
-			if n, ok := track.SeverityFromWord(word); ok {
-				e.sevNum, e.sevText = n, word
-			} else {
-				e.failField("level", track.SeverityWordsExpected, v)
-			}
-		}
-	}
+	e.severityWord(jsLevel, "level", "INFO")
 	e.body = e.name
 	if e.known[jsMsg] != nil {
 		e.body = e.str(jsMsg, "msg")
 	}
-	component := e.str(jsComponent, "component")
-	if e.known[jsComponent] != nil {
-		e.putStr(track.AttrComponent, component)
-	}
+	component := e.optStr(jsComponent, "component", track.AttrComponent)
 	data := e.object(jsData, "data")
 	var dataCategory string
 	if data != nil {
@@ -186,36 +145,26 @@ const (
 	dbSessionID
 )
 
+var dashboardTypes = newEnum(
+	enumWord{"error", plog.SeverityNumberError},
+	enumWord{"warning", plog.SeverityNumberWarn},
+	enumWord{"info", plog.SeverityNumberInfo},
+	enumWord{"action", plog.SeverityNumberInfo},
+)
+
 func buildDashboard(e *event) {
-	typ := e.enum(dbType, "type", true, "error", "warning", "info", "action")
+	typ := e.kind(dbType, "type", "dashboard.", dashboardTypes)
 	e.body = e.reqStr(dbMessage, "message")
-	e.name = "dashboard." + typ
 	e.category = "dashboard"
-	switch typ {
-	case "error":
-		e.severity(plog.SeverityNumberError)
-	case "warning":
-		e.severity(plog.SeverityNumberWarn)
-	default:
-		e.severity(plog.SeverityNumberInfo)
-	}
-	if a := e.str(dbAction, "action"); e.known[dbAction] != nil {
-		e.putStr(track.AttrDashboardAction, a)
-	}
+	e.optStr(dbAction, "action", track.AttrDashboardAction)
 	if typ == "error" {
 		e.putStr(track.AttrExceptionMessage, e.body)
-		if s := e.str(dbStack, "stack"); e.known[dbStack] != nil {
-			e.putStr(track.AttrExceptionStacktrace, s)
-		}
+		e.optStr(dbStack, "stack", track.AttrExceptionStacktrace)
 	} else {
 		e.keepUnused(dbStack, "stack")
 	}
-	if s := e.str(dbURL, "url"); e.known[dbURL] != nil {
-		e.putStr(track.AttrURLFull, s)
-	}
-	if s := e.str(dbUserAgent, "userAgent"); e.known[dbUserAgent] != nil {
-		e.putStr("user_agent.original", s)
-	}
+	e.optStr(dbURL, "url", track.AttrURLFull)
+	e.optStr(dbUserAgent, "userAgent", "user_agent.original")
 	if s := e.idStr(dbSessionID, "sessionId"); e.known[dbSessionID] != nil {
 		e.putStr(track.AttrSessionID, s)
 	}
@@ -235,22 +184,20 @@ const (
 	hmTimestamp
 )
 
-var healthStatuses = []string{"healthy", "degraded", "unhealthy"}
+var healthStatuses = newEnum(
+	enumWord{"healthy", plog.SeverityNumberInfo},
+	enumWord{"degraded", plog.SeverityNumberWarn},
+	enumWord{"unhealthy", plog.SeverityNumberError},
+)
 
 func buildHealth(e *event) {
 	check := e.reqStr(hmCheck, "check")
-	status := e.enum(hmStatus, "status", true, healthStatuses...)
-	prev := e.enum(hmPrevious, "previous_status", false, healthStatuses...)
+	st := e.enum(hmStatus, "status", true, healthStatuses)
+	status := st.word
+	prev := e.enum(hmPrevious, "previous_status", false, healthStatuses).word
 	errMsg := e.str(hmError, "error")
 	e.category = "health"
-	switch status {
-	case "healthy":
-		e.severity(plog.SeverityNumberInfo)
-	case "degraded":
-		e.severity(plog.SeverityNumberWarn)
-	case "unhealthy":
-		e.severity(plog.SeverityNumberError)
-	}
+	e.severity(st.sev)
 	var b strings.Builder
 	b.WriteString(check)
 	b.WriteString(": ")
@@ -296,21 +243,18 @@ const (
 	cbTimestamp
 )
 
+var breakerEvents = newEnum(
+	enumWord{"failure", plog.SeverityNumberWarn},
+	enumWord{"success", plog.SeverityNumberDebug},
+	enumWord{"opened", plog.SeverityNumberError},
+	enumWord{"half_open", plog.SeverityNumberWarn},
+	enumWord{"closed", plog.SeverityNumberInfo},
+)
+
 func buildCircuitBreaker(e *event) {
 	server := e.reqStr(cbServer, "server")
-	ev := e.enum(cbEvent, "event", true, "failure", "success", "opened", "half_open", "closed")
-	e.name = "mcp.circuit_breaker." + ev
+	ev := e.kind(cbEvent, "event", "mcp.circuit_breaker.", breakerEvents)
 	e.category = "mcp"
-	switch ev {
-	case "failure", "half_open":
-		e.severity(plog.SeverityNumberWarn)
-	case "success":
-		e.severity(plog.SeverityNumberDebug)
-	case "opened":
-		e.severity(plog.SeverityNumberError)
-	case "closed":
-		e.severity(plog.SeverityNumberInfo)
-	}
 	state := e.str(cbState, "state")
 	errMsg := e.str(cbError, "error")
 	e.putStr(track.AttrMCPServerName, server)
@@ -332,17 +276,10 @@ func buildCircuitBreaker(e *event) {
 	b.WriteString(strings.ReplaceAll(ev, "_", "-"))
 	if hasFC {
 		b.WriteString(" (")
-		b.WriteString(strconv.FormatFloat(fc, 'f', -1, 64))
-		if hasTH {
-			b.WriteString("/")
-			b.WriteString(strconv.FormatFloat(th, 'f', -1, 64))
-		}
+		writeCount(&b, fc, th, hasTH)
 		b.WriteString(" failures)")
 	}
-	if errMsg != "" {
-		b.WriteString(": ")
-		b.WriteString(errMsg)
-	}
+	writeCause(&b, errMsg)
 	e.body = b.String()
 }
 
@@ -362,21 +299,18 @@ const (
 	btTimestamp
 )
 
+var taskStatuses = newEnum(
+	enumWord{"started", plog.SeverityNumberDebug},
+	enumWord{"succeeded", plog.SeverityNumberInfo},
+	enumWord{"failed", plog.SeverityNumberError},
+	enumWord{"retrying", plog.SeverityNumberWarn},
+	enumWord{"cancelled", plog.SeverityNumberWarn},
+)
+
 func buildTask(e *event) {
 	name := e.reqStr(btTaskName, "task_name")
-	status := e.enum(btStatus, "status", true, "started", "succeeded", "failed", "retrying", "cancelled")
-	e.name = "task." + status
+	status := e.kind(btStatus, "status", "task.", taskStatuses)
 	e.category = "task"
-	switch status {
-	case "started":
-		e.severity(plog.SeverityNumberDebug)
-	case "succeeded":
-		e.severity(plog.SeverityNumberInfo)
-	case "retrying", "cancelled":
-		e.severity(plog.SeverityNumberWarn)
-	case "failed":
-		e.severity(plog.SeverityNumberError)
-	}
 	if id := e.idStr(btTaskID, "task_id"); e.known[btTaskID] != nil {
 		e.putStr(track.AttrTaskID, id)
 	}
@@ -399,9 +333,7 @@ func buildTask(e *event) {
 			e.putStr(track.AttrExceptionMessage, errMsg)
 		}
 	}
-	if tb := e.str(btTraceback, "traceback"); e.known[btTraceback] != nil {
-		e.putStr(track.AttrExceptionStacktrace, tb)
-	}
+	e.optStr(btTraceback, "traceback", track.AttrExceptionStacktrace)
 	e.timeFrom([]int{btFinishedAt, btStartedAt, btTimestamp}, []string{"finished_at", "started_at", "timestamp"})
 
 	var b strings.Builder
@@ -411,17 +343,10 @@ func buildTask(e *event) {
 	b.WriteString(status)
 	if hasAttempt {
 		b.WriteString(" (attempt ")
-		b.WriteString(strconv.FormatFloat(attempt, 'f', -1, 64))
-		if hasMax {
-			b.WriteString("/")
-			b.WriteString(strconv.FormatFloat(maxAttempts, 'f', -1, 64))
-		}
+		writeCount(&b, attempt, maxAttempts, hasMax)
 		b.WriteString(")")
 	}
-	if errMsg != "" {
-		b.WriteString(": ")
-		b.WriteString(errMsg)
-	}
+	writeCause(&b, errMsg)
 	e.body = b.String()
 }
 
@@ -436,45 +361,31 @@ const (
 	ntTimestamp
 )
 
+var notificationPriorities = newEnum(
+	enumWord{"low", plog.SeverityNumberInfo},
+	enumWord{"normal", plog.SeverityNumberWarn},
+	enumWord{"high", plog.SeverityNumberError},
+	enumWord{"urgent", plog.SeverityNumberFatal},
+	enumWord{"critical", plog.SeverityNumberFatal},
+)
+
 func buildNotification(e *event) {
 	title := e.reqStr(ntTitle, "title")
 	e.body = e.reqStr(ntMessage, "message")
 	e.name = track.EventNotification
-	prio := "normal"
+	prio := enumWord{"normal", plog.SeverityNumberWarn} // when none is sent
 	if e.known[ntPriority] != nil {
-		prio = e.enum(ntPriority, "priority", false, "low", "normal", "high", "urgent", "critical")
+		prio = e.enum(ntPriority, "priority", false, notificationPriorities)
 	}
-	switch prio {
-	case "low":
-		e.severity(plog.SeverityNumberInfo)
-	case "normal":
-		e.severity(plog.SeverityNumberWarn)
-	case "high":
-		e.severity(plog.SeverityNumberError)
-	case "urgent", "critical":
-		e.severity(plog.SeverityNumberFatal)
-	}
+	e.severity(prio.sev)
 	e.category = e.str(ntSource, "source")
 	if e.category == "" {
 		e.category = "notification"
 	}
 	e.putStr(track.AttrNotificationTitle, title)
-	e.putStr(track.AttrNotificationPriority, prio)
+	e.putStr(track.AttrNotificationPriority, prio.word)
 	e.tags(ntTags)
 	e.time(ntTimestamp, "timestamp")
-}
-
-// tags queues track.tags from an array (kept as sent).
-func (e *event) tags(slot int) {
-	v := e.known[slot]
-	if v == nil {
-		return
-	}
-	if v.Type() != fastjson.TypeArray {
-		e.failField("tags", "an array of strings", v)
-		return
-	}
-	e.putRaw(track.AttrTags, "tags", v)
 }
 
 // ---- blog
@@ -502,12 +413,28 @@ func buildBlog(e *event) {
 		e.severity(plog.SeverityNumberInfo)
 	}
 	e.putStr(track.AttrBlogTitle, title)
-	if a := e.str(blAuthor, "author"); e.known[blAuthor] != nil {
-		e.putStr(track.AttrBlogAuthor, a)
-	}
+	e.optStr(blAuthor, "author", track.AttrBlogAuthor)
 	e.tags(blTags)
 	if anomaly != nil {
 		e.flat = append(e.flat, flatObject{field: "anomaly", prefix: "anomaly.", obj: anomaly})
 	}
 	e.time(blTimestamp, "timestamp")
+}
+
+// writeCount writes n of a body's "(3/5 failures)", and "/of" when of was
+// sent.
+func writeCount(b *strings.Builder, n, of float64, hasOf bool) {
+	b.WriteString(strconv.FormatFloat(n, 'f', -1, 64))
+	if hasOf {
+		b.WriteString("/")
+		b.WriteString(strconv.FormatFloat(of, 'f', -1, 64))
+	}
+}
+
+// writeCause ends a body with ": msg" when there is an error message.
+func writeCause(b *strings.Builder, msg string) {
+	if msg != "" {
+		b.WriteString(": ")
+		b.WriteString(msg)
+	}
 }

@@ -1,6 +1,3 @@
-// Package legacy translates the legacy JSON event formats of
-// docs/legacy-formats.md into OTLP log records, and encodes any log
-// record back as one legacy json_events line. It is pure: bytes in, plog out.
 package legacy
 
 import (
@@ -72,38 +69,6 @@ var (
 	// ErrUnknownFormat is returned by Decode for a Format not in Formats.
 	ErrUnknownFormat = errors.New("unknown legacy format")
 )
-
-// EventError is the reason one event of a body was rejected.
-type EventError struct {
-	// Index is the event's 0-based position in the body: the array element,
-	// or the NDJSON line counting only non-blank lines.
-	Index int
-	Err   error
-}
-
-func (e EventError) Error() string { return fmt.Sprintf("index %d: %v", e.Index, e.Err) }
-
-func (e EventError) Unwrap() error { return e.Err }
-
-// FieldError says which field of an event is wrong and what was expected.
-type FieldError struct {
-	// Field is the field's name as sent, dotted for nested keys (metadata.x).
-	Field string
-	// Expected describes what the contract wants, e.g. "one of a, b".
-	Expected string
-	// Got describes what was sent; empty when the field is missing.
-	Got string
-}
-
-func (e *FieldError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("expected %s, got %s", e.Expected, e.Got)
-	}
-	if e.Got == "" {
-		return fmt.Sprintf("field %q: expected %s, got nothing (the field is required)", e.Field, e.Expected)
-	}
-	return fmt.Sprintf("field %q: expected %s, got %s", e.Field, e.Expected, e.Got)
-}
 
 var parsers fastjson.ParserPool
 

@@ -1,6 +1,7 @@
 package legacy
 
 import (
+	"encoding/hex"
 	"math"
 	"strconv"
 	"strings"
@@ -243,4 +244,68 @@ func LevelWord(n plog.SeverityNumber) string {
 	default:
 		return label
 	}
+}
+
+func itoa(i int) string {
+	var b [20]byte
+	return string(appendInt(b[:0], int64(i)))
+}
+
+func appendInt(b []byte, i int64) []byte {
+	if i < 0 {
+		b = append(b, '-')
+		i = -i
+	}
+	var tmp [20]byte
+	n := len(tmp)
+	for {
+		n--
+		tmp[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			break
+		}
+	}
+	return append(b, tmp[n:]...)
+}
+
+func rawNumber(v *fastjson.Value, buf *[]byte) []byte {
+	*buf = v.MarshalTo((*buf)[:0])
+	return *buf
+}
+
+func parsePID(v *fastjson.Value, buf *[]byte) (int64, bool) {
+	var raw []byte
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		raw = rawNumber(v, buf)
+	case fastjson.TypeString:
+		raw, _ = v.StringBytes()
+	default:
+		return 0, false
+	}
+	if !isJSONInt(raw) || raw[0] == '-' {
+		return 0, false
+	}
+	i, _, isInt, ok := parseNumber(raw)
+	return i, ok && isInt
+}
+
+// hexID decodes a hex string into dst (whose length is the id's). An empty
+// string counts as absent.
+func hexID(v *fastjson.Value, dst []byte) (set, ok bool) {
+	if v.Type() != fastjson.TypeString {
+		return false, false
+	}
+	sb, _ := v.StringBytes()
+	if len(sb) == 0 {
+		return false, true
+	}
+	if len(sb) != 2*len(dst) {
+		return false, false
+	}
+	if _, err := hex.Decode(dst, sb); err != nil {
+		return false, false
+	}
+	return true, true
 }

@@ -1,10 +1,10 @@
 // Package pjson writes pdata values as JSON without reflection, so that they
-// read back with the same types. The json_events encoder (internal/legacy) and
-// the dashboard's store both write events with it.
+// read back with the same types; the dashboard's store writes events with it.
+// Its walk over values (Style) is shared with internal/pyjson, the
+// json_events encoder's writer, which spells the leaves as json.dumps does.
 package pjson
 
 import (
-	"encoding/base64"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -12,67 +12,24 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
+// compact is this package's style: no spaces, doubles that read back as
+// doubles.
+var compact = &Style{String: AppendString, Double: AppendDouble}
+
 // AppendValue writes v as JSON in a form that reads back with the same types:
 // integers stay integers, doubles always carry a decimal point or exponent
 // (3.0 stays a double), maps and slices nest; NaN and infinities, which JSON
 // cannot hold, become the strings "NaN", "+Inf", "-Inf"; bytes become base64.
-func AppendValue(dst []byte, v pcommon.Value) []byte {
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		return AppendString(dst, v.Str())
-	case pcommon.ValueTypeInt:
-		return strconv.AppendInt(dst, v.Int(), 10)
-	case pcommon.ValueTypeDouble:
-		return AppendDouble(dst, v.Double())
-	case pcommon.ValueTypeBool:
-		return strconv.AppendBool(dst, v.Bool())
-	case pcommon.ValueTypeMap:
-		return AppendMap(dst, v.Map())
-	case pcommon.ValueTypeSlice:
-		dst = append(dst, '[')
-		s := v.Slice()
-		for i := 0; i < s.Len(); i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendValue(dst, s.At(i))
-		}
-		return append(dst, ']')
-	case pcommon.ValueTypeBytes:
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
-		return append(dst, '"')
-	default:
-		return append(dst, "null"...)
-	}
-}
+func AppendValue(dst []byte, v pcommon.Value) []byte { return compact.AppendValue(dst, v) }
 
 // AppendMap writes m as a JSON object, in the map's order.
-func AppendMap(dst []byte, m pcommon.Map) []byte {
-	dst = append(dst, '{')
-	first := true
-	for k, v := range m.All() {
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = AppendString(dst, k)
-		dst = append(dst, ':')
-		dst = AppendValue(dst, v)
-	}
-	return append(dst, '}')
-}
+func AppendMap(dst []byte, m pcommon.Map) []byte { return compact.AppendMap(dst, m) }
 
 // AppendDouble writes a double so that it reads back as a double: integral
 // values get ".0"; NaN and infinities, which JSON cannot hold, become strings.
 func AppendDouble(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"+Inf"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Inf"`...)
+	if out, ok := AppendNonFinite(dst, f); ok {
+		return out
 	}
 	start := len(dst)
 	abs := math.Abs(f)
@@ -103,18 +60,7 @@ func AppendString(dst []byte, s string) []byte {
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
+			dst = AppendASCIIEscape(dst, c, false)
 			i++
 			start = i
 			continue

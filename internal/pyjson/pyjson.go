@@ -4,69 +4,29 @@
 package pyjson
 
 import (
-	"encoding/base64"
-	"math"
 	"strconv"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/unitrack/unitrack/internal/pjson"
 )
+
+// dumps is json.dumps' style, on the walk internal/pjson shares.
+var dumps = &pjson.Style{Spaced: true, String: AppendString, Double: AppendFloat}
 
 // AppendValue writes v in json.dumps style. Integers are decimal, doubles are
 // Python's repr (1.0, 1e-05, 1764331200.123); NaN and infinities, which
 // strict JSON readers (jq, our own receivers) refuse, become the strings
 // "NaN", "+Inf", "-Inf" as in internal/pjson; bytes become base64; an empty
 // value is null.
-func AppendValue(dst []byte, v pcommon.Value) []byte {
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		return AppendString(dst, v.Str())
-	case pcommon.ValueTypeInt:
-		return strconv.AppendInt(dst, v.Int(), 10)
-	case pcommon.ValueTypeDouble:
-		return AppendFloat(dst, v.Double())
-	case pcommon.ValueTypeBool:
-		return strconv.AppendBool(dst, v.Bool())
-	case pcommon.ValueTypeMap:
-		return AppendMap(dst, v.Map())
-	case pcommon.ValueTypeSlice:
-		return AppendSlice(dst, v.Slice())
-	case pcommon.ValueTypeBytes:
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
-		return append(dst, '"')
-	default:
-		return append(dst, "null"...)
-	}
-}
+func AppendValue(dst []byte, v pcommon.Value) []byte { return dumps.AppendValue(dst, v) }
 
 // AppendMap writes m as a JSON object in the map's (insertion) order.
-func AppendMap(dst []byte, m pcommon.Map) []byte {
-	dst = append(dst, '{')
-	first := true
-	for k, v := range m.All() {
-		if !first {
-			dst = append(dst, ", "...)
-		}
-		first = false
-		dst = AppendString(dst, k)
-		dst = append(dst, ": "...)
-		dst = AppendValue(dst, v)
-	}
-	return append(dst, '}')
-}
+func AppendMap(dst []byte, m pcommon.Map) []byte { return dumps.AppendMap(dst, m) }
 
 // AppendSlice writes s as a JSON array.
-func AppendSlice(dst []byte, s pcommon.Slice) []byte {
-	dst = append(dst, '[')
-	for i := 0; i < s.Len(); i++ {
-		if i > 0 {
-			dst = append(dst, ", "...)
-		}
-		dst = AppendValue(dst, s.At(i))
-	}
-	return append(dst, ']')
-}
+func AppendSlice(dst []byte, s pcommon.Slice) []byte { return dumps.AppendSlice(dst, s) }
 
 // AppendFloat writes f as Python's repr(float) does: the shortest digits
 // that read back as f, in fixed notation with at least one decimal
@@ -75,13 +35,8 @@ func AppendSlice(dst []byte, s pcommon.Slice) []byte {
 // digits and no ".0" (1e-05, 1e+16, 1.5e+300). Non-finite values are written
 // as strings, see AppendValue.
 func AppendFloat(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"+Inf"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Inf"`...)
+	if out, ok := pjson.AppendNonFinite(dst, f); ok {
+		return out
 	}
 	// 'e' with the shortest precision gives d[.ddd]e±XX: the digits and the
 	// exponent, which are what repr lays out.
@@ -167,22 +122,7 @@ func AppendString(dst []byte, s string) []byte {
 		}
 		dst = append(dst, s[start:i]...)
 		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = appendU(dst, rune(c))
-			}
+			dst = pjson.AppendASCIIEscape(dst, c, true)
 			i++
 			start = i
 			continue

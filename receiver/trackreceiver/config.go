@@ -70,11 +70,11 @@ func (cfg *Config) Validate() error {
 	}
 	for i, f := range cfg.Formats {
 		if !slices.Contains(known, f) {
-			errs = append(errs, fmt.Errorf("formats[%d]: expected one of %s, got %q", i, strings.Join(known, ", "), f))
+			errs = append(errs, fmt.Errorf("formats::%d: expected one of %s, got %q", i, strings.Join(known, ", "), f))
 		}
 	}
 	if cfg.RequireOrigin && (!cfg.CORS.HasValue() || len(cfg.CORS.Get().AllowedOrigins) == 0) {
-		errs = append(errs, errors.New("require_origin: needs cors.allowed_origins (the pages allowed to send)"))
+		errs = append(errs, errors.New("require_origin: needs cors::allowed_origins (the pages allowed to send)"))
 	}
 	if cfg.RetryAfter < 0 {
 		errs = append(errs, fmt.Errorf("retry_after: must not be negative, got %s", cfg.RetryAfter))

@@ -57,4 +57,3 @@ func requestIDs(format legacy.Format, key string) legacy.IDFunc {
 		return track.RequestEventID(string(format), key, index, t)
 	}
 }
-

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
@@ -122,16 +123,9 @@ func (r *trackReceiver) Start(ctx context.Context, host component.Host) error {
 // guard refuses foreign Hosts and Origins before confighttp's layers (and
 // so before the body) see the request.
 func (r *trackReceiver) guard() *httpguard.Guard {
-	var origins []string
-	if c := r.cfg.CORS.Get(); c != nil {
-		origins = c.AllowedOrigins
-	}
-	return httpguard.New(httpguard.Options{
-		Endpoint:       r.cfg.NetAddr.Endpoint,
-		AllowedHosts:   r.cfg.AllowedHosts,
-		AllowedOrigins: origins,
-		RequireOrigin:  r.cfg.RequireOrigin,
-	})
+	opts := httpguard.ForServer(r.cfg.ServerConfig, r.cfg.AllowedHosts)
+	opts.RequireOrigin = r.cfg.RequireOrigin
+	return httpguard.New(opts)
 }
 
 func (r *trackReceiver) Shutdown(ctx context.Context) error {
@@ -164,27 +158,14 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // maxPooledBuffer keeps one huge request from pinning its buffer forever.
 const maxPooledBuffer = 1 << 20
 
+// ServeHTTP answers one POST of legacy events: it admits the request, reads
+// the body, decodes it, and hands the valid events to the pipeline before
+// it answers.
 func (r *trackReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	rt, ok := r.routes[req.URL.Path]
+	rt, idemKey, ok := r.admit(w, req)
 	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown path %q: the legacy paths are %s", req.URL.Path, r.paths))
 		return
 	}
-	if req.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: send events with POST", req.Method, req.URL.Path))
-		return
-	}
-	if msg := checkContentType(req.Header.Get("Content-Type")); msg != "" {
-		writeError(w, http.StatusUnsupportedMediaType, msg)
-		return
-	}
-	idemKey, err := idempotencyKey(req.Header)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -192,22 +173,7 @@ func (r *trackReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			bufPool.Put(buf)
 		}
 	}()
-	limit := r.cfg.MaxRequestBodySize
-	if req.ContentLength > 0 && (limit <= 0 || req.ContentLength <= limit) {
-		buf.Grow(int(req.ContentLength) + bytes.MinRead)
-	}
-	body := req.Body
-	if limit > 0 {
-		body = http.MaxBytesReader(w, body, limit)
-	}
-	if _, err := buf.ReadFrom(body); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("request body is larger than max_request_body_size (%d bytes)", tooLarge.Limit))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error())
+	if !r.readBody(w, req, buf) {
 		return
 	}
 
@@ -216,49 +182,117 @@ func (r *trackReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	resp := response{Accepted: logs.LogRecordCount(), Rejected: len(evErrs)}
 	if len(evErrs) > 0 {
 		r.tb.ReceiverTrackInvalidEvents.Add(req.Context(), int64(len(evErrs)), rt.invalid)
+	}
+	resp := newResponse(logs.LogRecordCount(), evErrs)
+	if resp.Accepted == 0 {
+		writeJSON(w, http.StatusBadRequest, &resp)
+		return
+	}
+	r.consume(w, req, rt, logs, &resp)
+}
+
+// admit checks what can be refused before the body is read: the path, the
+// method, the Content-Type and the Idempotency-Key. It has answered when ok
+// is false.
+func (r *trackReceiver) admit(w http.ResponseWriter, req *http.Request) (rt route, idemKey string, ok bool) {
+	rt, ok = r.routes[req.URL.Path]
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown path %q: the legacy paths are %s", req.URL.Path, r.paths))
+		return route{}, "", false
+	}
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: send events with POST", req.Method, req.URL.Path))
+		return route{}, "", false
+	}
+	if msg := checkContentType(req.Header.Get("Content-Type")); msg != "" {
+		writeError(w, http.StatusUnsupportedMediaType, msg)
+		return route{}, "", false
+	}
+	idemKey, err := idempotencyKey(req.Header)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return route{}, "", false
+	}
+	return rt, idemKey, true
+}
+
+// readBody reads the (decompressed) body into buf, bounded by
+// max_request_body_size. It has answered when it returns false.
+func (r *trackReceiver) readBody(w http.ResponseWriter, req *http.Request, buf *bytes.Buffer) bool {
+	limit := r.cfg.MaxRequestBodySize
+	if req.ContentLength > 0 && (limit <= 0 || req.ContentLength <= limit) {
+		buf.Grow(int(req.ContentLength) + bytes.MinRead)
+	}
+	body := req.Body
+	if limit > 0 {
+		body = http.MaxBytesReader(w, body, limit)
+	}
+	_, err := buf.ReadFrom(body)
+	if err == nil {
+		return true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("request body is larger than max_request_body_size (%d bytes)", tooLarge.Limit))
+		return false
+	}
+	writeError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error())
+	return false
+}
+
+// newResponse is the answer to a decoded body: the counts, each rejected
+// event's reason, and, when no event is valid, why as a whole.
+func newResponse(accepted int, evErrs []legacy.EventError) response {
+	resp := response{Accepted: accepted, Rejected: len(evErrs)}
+	if len(evErrs) > 0 {
 		resp.Errors = make([]eventError, len(evErrs))
 		for i, e := range evErrs {
 			resp.Errors[i] = eventError{Index: e.Index, Error: e.Err.Error()}
 		}
 	}
-	if resp.Accepted == 0 {
-		switch len(evErrs) {
-		case 0:
-			resp.Error = "the body holds no events: expected a JSON object, an array of objects or NDJSON"
-		case 1:
-			resp.Error = "no valid event: " + evErrs[0].Error()
-		default:
-			resp.Error = fmt.Sprintf("no valid event (%d rejected); the first: %s", len(evErrs), evErrs[0].Error())
-		}
-		writeJSON(w, http.StatusBadRequest, &resp)
-		return
+	if accepted > 0 {
+		return resp
 	}
+	switch len(evErrs) {
+	case 0:
+		resp.Error = "the body holds no events: expected a JSON object, an array of objects or NDJSON"
+	case 1:
+		resp.Error = "no valid event: " + evErrs[0].Error()
+	default:
+		resp.Error = fmt.Sprintf("no valid event (%d rejected); the first: %s", len(evErrs), evErrs[0].Error())
+	}
+	return resp
+}
 
+// consume hands the valid events to the pipeline and answers with what it
+// did: 200, 400 for a permanent refusal, 503 with Retry-After otherwise.
+func (r *trackReceiver) consume(w http.ResponseWriter, req *http.Request, rt route, logs plog.Logs, resp *response) {
 	ctx := r.obsrep.StartLogsOp(req.Context())
-	err = r.next.ConsumeLogs(ctx, logs)
+	err := r.next.ConsumeLogs(ctx, logs)
 	r.obsrep.EndLogsOp(ctx, string(rt.format), resp.Accepted, err)
-	if err != nil {
-		refused := resp.Accepted
-		resp.Accepted = 0
-		resp.Rejected += refused
-		if consumererror.IsPermanent(err) {
-			resp.Error = fmt.Sprintf("the pipeline rejected the %d valid events permanently: %v", refused, err)
-			writeJSON(w, http.StatusBadRequest, &resp)
+	if err == nil {
+		if resp.Rejected == 0 {
+			writeAccepted(w, resp.Accepted)
 			return
 		}
-		resp.Error = fmt.Sprintf("the pipeline refused the %d valid events for now (retry after %ss): %v", refused, r.retryAfter, err)
-		w.Header().Set("Retry-After", r.retryAfter)
-		writeJSON(w, http.StatusServiceUnavailable, &resp)
+		writeJSON(w, http.StatusOK, resp)
 		return
 	}
-	if len(evErrs) == 0 {
-		writeAccepted(w, resp.Accepted)
+	refused := resp.Accepted
+	resp.Accepted = 0
+	resp.Rejected += refused
+	if consumererror.IsPermanent(err) {
+		resp.Error = fmt.Sprintf("the pipeline rejected the %d valid events permanently: %v", refused, err)
+		writeJSON(w, http.StatusBadRequest, resp)
 		return
 	}
-	writeJSON(w, http.StatusOK, &resp)
+	resp.Error = fmt.Sprintf("the pipeline refused the %d valid events for now (retry after %ss): %v", refused, r.retryAfter, err)
+	w.Header().Set("Retry-After", r.retryAfter)
+	writeJSON(w, http.StatusServiceUnavailable, resp)
 }
 
 // checkContentType returns why a Content-Type is refused, "" when accepted.

@@ -323,42 +323,62 @@ func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, err
 		return nil, fmt.Errorf("count: %w", err)
 	}
 	f.BeforeID, f.AfterID = 0, 0
-	dims := []struct {
-		name, col string
-		clear     func(*Filter)
-	}{
-		{"severity", "e.severity_number", func(g *Filter) { g.SeverityMin = 0 }},
-		{"category", "e.category", func(g *Filter) { g.Categories = nil }},
-		{"source", "e.source", func(g *Filter) { g.Sources = nil }},
-		{"service", "e.service", func(g *Filter) { g.Services = nil }},
-		{"event_name", "e.event_name", func(g *Filter) { g.EventNames = nil }},
+	if err := s.allFacets(ctx, st, f); err != nil {
+		return nil, err
 	}
-	// Dimensions without a filter of their own share the base filter: one
-	// pass counts them all. A filtered dimension is counted with its own
-	// filter left out.
-	type dim = struct {
-		name, col string
-		clear     func(*Filter)
+	if st.BucketSeconds, st.Histogram, err = s.histogram(ctx, f, now); err != nil {
+		return nil, fmt.Errorf("histogram: %w", err)
 	}
-	var shared []dim
-	for _, d := range dims {
+	if st.Status, err = s.Status(ctx); err != nil {
+		return nil, err
+	}
+	if st.TaskFailures, err = s.TaskFailures(ctx, 20); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// facetDim is one dimension the facets count, and how to leave its own
+// filter out.
+type facetDim struct {
+	name, col string
+	clear     func(*Filter)
+}
+
+var facetDims = []facetDim{
+	{"severity", "e.severity_number", func(g *Filter) { g.SeverityMin = 0 }},
+	{"category", "e.category", func(g *Filter) { g.Categories = nil }},
+	{"source", "e.source", func(g *Filter) { g.Sources = nil }},
+	{"service", "e.service", func(g *Filter) { g.Services = nil }},
+	{"event_name", "e.event_name", func(g *Filter) { g.EventNames = nil }},
+}
+
+// allFacets counts every dimension. Dimensions without a filter of their
+// own share the base filter: one pass counts them all. A filtered
+// dimension is counted with its own filter left out.
+func (s *Store) allFacets(ctx context.Context, st *Stats, f Filter) error {
+	var shared []facetDim
+	for _, d := range facetDims {
 		g := f
 		d.clear(&g)
 		if filterEqual(&g, &f) {
 			shared = append(shared, d)
 			continue
 		}
-		if err := s.facets(ctx, st, g, []dim{d}); err != nil {
-			return nil, err
+		if err := s.facets(ctx, st, g, []facetDim{d}); err != nil {
+			return err
 		}
 	}
-	if len(shared) > 0 {
-		if err := s.facets(ctx, st, f, shared); err != nil {
-			return nil, err
-		}
+	if len(shared) == 0 {
+		return nil
 	}
+	return s.facets(ctx, st, f, shared)
+}
 
-	// Histogram: per minute, widened so a long range keeps <= 240 slots.
+// histogram counts events per slot and severity bucket over [f.SinceNs,
+// f.UntilNs) (by default the last hour), in slots of a minute widened so a
+// long range keeps <= 240 of them. It returns the slot width in seconds.
+func (s *Store) histogram(ctx context.Context, f Filter, now time.Time) (int64, []HistogramBucket, error) {
 	h := f
 	if h.UntilNs == 0 {
 		h.UntilNs = now.UnixNano()
@@ -366,21 +386,27 @@ func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, err
 	if h.SinceNs == 0 {
 		h.SinceNs = h.UntilNs - int64(time.Hour)
 	}
-	span := h.UntilNs - h.SinceNs
 	width := int64(time.Minute)
-	for span/width > 240 {
+	for (h.UntilNs-h.SinceNs)/width > 240 {
 		width *= 2
 	}
-	st.BucketSeconds = width / int64(time.Second)
-	slots := map[int64]map[string]int64{}
-	add := func(slot int64, sev int32, n int64) {
-		m := slots[slot]
-		if m == nil {
-			m = map[string]int64{}
-			slots[slot] = m
-		}
-		m[SeverityBucket(sev)] += n
+	slots, err := s.histogramSlots(ctx, h, width)
+	if err != nil {
+		return 0, nil, err
 	}
+	var out []HistogramBucket
+	for slot := h.SinceNs / width; slot <= (h.UntilNs-1)/width; slot++ {
+		c := slots[slot]
+		if c == nil {
+			c = map[string]int64{}
+		}
+		out = append(out, HistogramBucket{Start: slot * width / int64(time.Millisecond), Counts: c})
+	}
+	return width / int64(time.Second), out, nil
+}
+
+// histogramSlots counts the events of h per slot of width and severity bucket.
+func (s *Store) histogramSlots(ctx context.Context, h Filter, width int64) (map[int64]map[string]int64, error) {
 	var q string
 	var args []any
 	if h.onlyTime() {
@@ -397,39 +423,27 @@ func (s *Store) Stats(ctx context.Context, f Filter, now time.Time) (*Stats, err
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("histogram: %w", err)
+		return nil, err
 	}
+	defer rows.Close()
+	slots := map[int64]map[string]int64{}
 	for rows.Next() {
 		var slot, n int64
 		var sev int32
 		if err := rows.Scan(&slot, &sev, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("histogram: %w", err)
+			return nil, err
 		}
-		if n > 0 {
-			add(slot, sev, n)
+		if n <= 0 {
+			continue
 		}
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return nil, fmt.Errorf("histogram: %w", err)
-	}
-	for slot := h.SinceNs / width; slot <= (h.UntilNs-1)/width; slot++ {
-		c := slots[slot]
-		if c == nil {
-			c = map[string]int64{}
+		m := slots[slot]
+		if m == nil {
+			m = map[string]int64{}
+			slots[slot] = m
 		}
-		st.Histogram = append(st.Histogram, HistogramBucket{Start: slot * width / int64(time.Millisecond), Counts: c})
+		m[SeverityBucket(sev)] += n
 	}
-
-	if st.Status, err = s.Status(ctx); err != nil {
-		return nil, err
-	}
-	if st.TaskFailures, err = s.TaskFailures(ctx, 20); err != nil {
-		return nil, err
-	}
-	return st, nil
+	return slots, rows.Err()
 }
 
 // onlyTime reports whether f filters on nothing but the time range.
@@ -446,10 +460,8 @@ func filterEqual(a, b *Filter) bool {
 
 // facets counts the values of dims over the newest FacetSample events
 // matching f, in one pass.
-func (s *Store) facets(ctx context.Context, st *Stats, f Filter, dims []struct {
-	name, col string
-	clear     func(*Filter)
-}) error {
+// facets counts dims over the newest FacetSample events of f, in one pass.
+func (s *Store) facets(ctx context.Context, st *Stats, f Filter, dims []facetDim) error {
 	from, args, fts := f.from()
 	order := "e.id"
 	if fts {
@@ -469,6 +481,19 @@ func (s *Store) facets(ctx context.Context, st *Stats, f Filter, dims []struct {
 		return fmt.Errorf("facets: %w", err)
 	}
 	defer rows.Close()
+	counts, err := scanFacets(rows, dims)
+	if err != nil {
+		return fmt.Errorf("facets: %w", err)
+	}
+	for i, d := range dims {
+		st.Facets[d.name] = facetList(d, counts[i])
+	}
+	return nil
+}
+
+// scanFacets adds up the grouped rows per dimension and value (severities
+// by bucket).
+func scanFacets(rows *sql.Rows, dims []facetDim) ([]map[string]int64, error) {
 	counts := make([]map[string]int64, len(dims))
 	for i := range counts {
 		counts[i] = map[string]int64{}
@@ -482,7 +507,7 @@ func (s *Store) facets(ctx context.Context, st *Stats, f Filter, dims []struct {
 	dest[len(dims)] = &n
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("facets: %w", err)
+			return nil, err
 		}
 		for i, d := range dims {
 			v := string(vals[i])
@@ -493,34 +518,34 @@ func (s *Store) facets(ctx context.Context, st *Stats, f Filter, dims []struct {
 			counts[i][v] += n
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("facets: %w", err)
-	}
-	for i, d := range dims {
-		out := []FacetCount{}
-		if d.name == "severity" {
-			for _, b := range severityBuckets {
-				if c := counts[i][b]; c > 0 {
-					out = append(out, FacetCount{Value: b, Count: c})
-				}
-			}
-		} else {
-			for v, c := range counts[i] {
-				out = append(out, FacetCount{Value: v, Count: c})
-			}
-			slices.SortFunc(out, func(a, b FacetCount) int {
-				if a.Count != b.Count {
-					return cmp.Compare(b.Count, a.Count)
-				}
-				return strings.Compare(a.Value, b.Value)
-			})
-			if len(out) > 50 {
-				out = out[:50]
+	return counts, rows.Err()
+}
+
+// facetList orders a dimension's counts: severities in their order, other
+// values by count (then value), the first 50.
+func facetList(d facetDim, counts map[string]int64) []FacetCount {
+	out := []FacetCount{}
+	if d.name == "severity" {
+		for _, b := range severityBuckets {
+			if c := counts[b]; c > 0 {
+				out = append(out, FacetCount{Value: b, Count: c})
 			}
 		}
-		st.Facets[d.name] = out
+		return out
 	}
-	return nil
+	for v, c := range counts {
+		out = append(out, FacetCount{Value: v, Count: c})
+	}
+	slices.SortFunc(out, func(a, b FacetCount) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	return out
 }
 
 // Status is the status board: the latest state per health check and per MCP

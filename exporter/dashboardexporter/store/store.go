@@ -317,119 +317,163 @@ func (s *Store) InsertThen(ctx context.Context, events []Event, then func([]Even
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	stmts := map[string]*sql.Stmt{}
-	prep := func(q string) (*sql.Stmt, error) {
-		if st, ok := stmts[q]; ok {
-			return st, nil
-		}
-		st, err := tx.PrepareContext(ctx, q)
-		if err != nil {
+	b := newBatch(ctx, tx, len(events))
+	defer b.close()
+	for lo := 0; lo < len(events); lo += insertChunk {
+		if err := b.insert(events[lo:min(lo+insertChunk, len(events))]); err != nil {
 			return nil, err
 		}
-		stmts[q] = st
-		return st, nil
 	}
-	defer func() {
-		for _, st := range stmts {
-			st.Close()
-		}
-	}()
-	stored := make([]Event, 0, len(events))
-	var st statusUpdates
-	args := make([]any, 0, insertChunk*11)
-	dargs := make([]any, 0, insertChunk*11)
-	ftsArgs := make([]any, 0, len(events)*3)
-	ids := make(map[string]int64, insertChunk)
-	for lo := 0; lo < len(events); lo += insertChunk {
-		chunk := events[lo:min(lo+insertChunk, len(events))]
-		args = args[:0]
-		for i := range chunk {
-			ev := &chunk[i]
-			args = append(args, ev.EventID, ev.TimeUnixNano, ev.SeverityNumber, ev.EventName, ev.Category,
-				ev.Source, ev.Service, ev.TraceID, ev.SpanID)
-		}
-		ins, err := prep(insertSQL(len(chunk)))
-		if err != nil {
-			return nil, fmt.Errorf("prepare insert: %w", err)
-		}
-		rows, err := ins.QueryContext(ctx, args...)
-		if err != nil {
-			return nil, fmt.Errorf("insert events: %w", err)
-		}
-		clear(ids)
-		for rows.Next() {
-			var id int64
-			var eid string
-			if err := rows.Scan(&id, &eid); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("insert events: %w", err)
-			}
-			ids[eid] = id
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("insert events: %w", err)
-		}
-		args = args[:0]
-		dargs = dargs[:0]
-		n := 0
-		for i := range chunk {
-			ev := &chunk[i]
-			id, ok := ids[ev.EventID]
-			if !ok {
-				continue // already stored
-			}
-			delete(ids, ev.EventID) // a repeat within the chunk is not stored twice
-			ev.ID = id
-			args = append(args, id, ev.Body, ev.text)
-			dargs = append(dargs, id, ev.ObservedUnixNano, ev.SeverityText, ev.Body, ev.BodyJSON, int64(ev.Flags),
-				strings.Join(ev.Routes, ","), ev.Scope, ev.ScopeVersion, ev.Attributes, ev.Resource)
-			st.add(ev)
-			stored = append(stored, *ev)
-			n++
-		}
-		if n == 0 {
-			continue
-		}
-		data, err := prep(dataSQL(n))
-		if err != nil {
-			return nil, fmt.Errorf("prepare data insert: %w", err)
-		}
-		if _, err := data.ExecContext(ctx, dargs...); err != nil {
-			return nil, fmt.Errorf("insert event data: %w", err)
-		}
-		ftsArgs = append(ftsArgs, args...)
-	}
-	// All full-text rows go in as few statements as possible: FTS5 flushes
-	// its pending terms to a new segment at every statement, and small
-	// segments cost merges later.
-	for lo := 0; lo < len(ftsArgs); lo += ftsChunk * 3 {
-		part := ftsArgs[lo:min(lo+ftsChunk*3, len(ftsArgs))]
-		fts, err := prep(ftsSQL(len(part) / 3))
-		if err != nil {
-			return nil, fmt.Errorf("prepare fts insert: %w", err)
-		}
-		if _, err := fts.ExecContext(ctx, part...); err != nil {
-			return nil, fmt.Errorf("index events: %w", err)
-		}
-	}
-	if err := st.apply(ctx, tx); err != nil {
+	if err := b.index(); err != nil {
 		return nil, err
 	}
-	if err := addMinuteCounts(ctx, tx, stored); err != nil {
+	if err := b.status.apply(ctx, tx); err != nil {
 		return nil, err
 	}
-	if err := addAnalytics(ctx, tx, stored); err != nil {
+	if err := addMinuteCounts(ctx, tx, b.stored); err != nil {
+		return nil, err
+	}
+	if err := addAnalytics(ctx, tx, b.stored); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	if then != nil {
-		then(stored)
+		then(b.stored)
 	}
-	return stored, nil
+	return b.stored, nil
+}
+
+// batch writes the events of one InsertThen call in its transaction,
+// reusing its statements and argument buffers from chunk to chunk.
+type batch struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+	// args, dargs: one chunk's arguments; ftsArgs: all full-text rows.
+	args, dargs, ftsArgs []any
+	// ids are the row ids the chunk's new event ids got.
+	ids    map[string]int64
+	stored []Event
+	status statusUpdates
+}
+
+func newBatch(ctx context.Context, tx *sql.Tx, n int) *batch {
+	return &batch{
+		ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{},
+		args:    make([]any, 0, insertChunk*11),
+		dargs:   make([]any, 0, insertChunk*11),
+		ftsArgs: make([]any, 0, n*3),
+		ids:     make(map[string]int64, insertChunk),
+		stored:  make([]Event, 0, n),
+	}
+}
+
+// prep prepares q once per batch.
+func (b *batch) prep(q string) (*sql.Stmt, error) {
+	if st, ok := b.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := b.tx.PrepareContext(b.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	b.stmts[q] = st
+	return st, nil
+}
+
+func (b *batch) close() {
+	for _, st := range b.stmts {
+		st.Close()
+	}
+}
+
+// insert stores one chunk: the events' rows, then the data of those that
+// were new, and queues their full-text rows.
+func (b *batch) insert(chunk []Event) error {
+	if err := b.insertRows(chunk); err != nil {
+		return err
+	}
+	b.args, b.dargs = b.args[:0], b.dargs[:0]
+	n := 0
+	for i := range chunk {
+		ev := &chunk[i]
+		id, ok := b.ids[ev.EventID]
+		if !ok {
+			continue // already stored
+		}
+		delete(b.ids, ev.EventID) // a repeat within the chunk is not stored twice
+		ev.ID = id
+		b.args = append(b.args, id, ev.Body, ev.text)
+		b.dargs = append(b.dargs, id, ev.ObservedUnixNano, ev.SeverityText, ev.Body, ev.BodyJSON, int64(ev.Flags),
+			strings.Join(ev.Routes, ","), ev.Scope, ev.ScopeVersion, ev.Attributes, ev.Resource)
+		b.status.add(ev)
+		b.stored = append(b.stored, *ev)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	data, err := b.prep(dataSQL(n))
+	if err != nil {
+		return fmt.Errorf("prepare data insert: %w", err)
+	}
+	if _, err := data.ExecContext(b.ctx, b.dargs...); err != nil {
+		return fmt.Errorf("insert event data: %w", err)
+	}
+	b.ftsArgs = append(b.ftsArgs, b.args...)
+	return nil
+}
+
+// insertRows inserts the chunk's event rows (INSERT OR IGNORE on event_id)
+// and sets b.ids to the row ids of the ones that were new.
+func (b *batch) insertRows(chunk []Event) error {
+	b.args = b.args[:0]
+	for i := range chunk {
+		ev := &chunk[i]
+		b.args = append(b.args, ev.EventID, ev.TimeUnixNano, ev.SeverityNumber, ev.EventName, ev.Category,
+			ev.Source, ev.Service, ev.TraceID, ev.SpanID)
+	}
+	ins, err := b.prep(insertSQL(len(chunk)))
+	if err != nil {
+		return fmt.Errorf("prepare insert: %w", err)
+	}
+	rows, err := ins.QueryContext(b.ctx, b.args...)
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	defer rows.Close()
+	clear(b.ids)
+	for rows.Next() {
+		var id int64
+		var eid string
+		if err := rows.Scan(&id, &eid); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
+		b.ids[eid] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	return nil
+}
+
+// index writes all full-text rows in as few statements as possible: FTS5
+// flushes its pending terms to a new segment at every statement, and small
+// segments cost merges later.
+func (b *batch) index() error {
+	for lo := 0; lo < len(b.ftsArgs); lo += ftsChunk * 3 {
+		part := b.ftsArgs[lo:min(lo+ftsChunk*3, len(b.ftsArgs))]
+		fts, err := b.prep(ftsSQL(len(part) / 3))
+		if err != nil {
+			return fmt.Errorf("prepare fts insert: %w", err)
+		}
+		if _, err := fts.ExecContext(b.ctx, part...); err != nil {
+			return fmt.Errorf("index events: %w", err)
+		}
+	}
+	return nil
 }
 
 type minuteKey struct {

@@ -43,10 +43,10 @@ func (s *Server) ledger(w http.ResponseWriter) incidents.Source {
 	return src
 }
 
-// incidentView is an incident as the API shows it.
+// incidentView is an incident as the API shows it (its title is the
+// ledger's, in plain words).
 type incidentView struct {
 	incidents.Incident
-	Title string `json:"title"`
 	// EventsURL opens the event list filtered to the incident's events.
 	EventsURL string `json:"events_url"`
 }
@@ -55,24 +55,6 @@ type incidentDetail struct {
 	incidentView
 	Deliveries []incidents.Delivery `json:"deliveries"`
 	Posts      []incidents.Post     `json:"posts"`
-}
-
-// incidentTitle names an incident: its subject, else its key.
-func incidentTitle(in incidents.Incident) string {
-	subject := in.Subject
-	if in.SubjectKey != "" {
-		subject = in.SubjectKey + "=" + in.Subject
-	}
-	parts := []string{}
-	for _, p := range []string{in.EventName, subject, in.Service} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if len(parts) == 0 {
-		return in.Key
-	}
-	return strings.Join(parts, " · ")
 }
 
 // eventsURL is the event list of the incident: its subject's words and
@@ -94,7 +76,7 @@ func eventsURL(in incidents.Incident) string {
 }
 
 func view(in incidents.Incident) incidentView {
-	return incidentView{Incident: in, Title: incidentTitle(in), EventsURL: eventsURL(in)}
+	return incidentView{Incident: in, EventsURL: eventsURL(in)}
 }
 
 func (s *Server) serveIncidents(w http.ResponseWriter, r *http.Request) {

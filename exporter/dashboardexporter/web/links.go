@@ -3,11 +3,11 @@ package web
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/unitrack/unitrack/internal/blogfiles"
 )
 
 // Link is the incident an event was folded into, its blog post or a
@@ -42,7 +42,7 @@ func (s *Server) linksFor(ctx context.Context, eventID string) []Link {
 	if err != nil {
 		return links
 	}
-	links = append(links, Link{Kind: "incident", Title: incidentTitle(d.Incident), URL: "#/incidents/" + strconv.FormatInt(in.ID, 10),
+	links = append(links, Link{Kind: "incident", Title: d.Incident.Title, URL: "#/incidents/" + strconv.FormatInt(in.ID, 10),
 		Status: in.Status, Time: in.FirstSeen.Format(time.RFC3339)})
 	for _, p := range d.Posts {
 		links = append(links, Link{Kind: "blog", Title: p.Title, URL: s.postURL(p.Slug), Time: p.Time.Format(time.RFC3339)})
@@ -63,50 +63,23 @@ func (s *Server) postURL(slug string) string {
 	switch {
 	case s.opts.BlogURL != "":
 		return strings.TrimRight(s.opts.BlogURL, "/") + "/" + slug + ".html"
-	case s.opts.BlogDirectory != "" && validPostName(slug+".html"):
+	case s.opts.BlogDirectory != "" && blogfiles.Servable(slug+".html"):
 		return "/blog/" + slug + ".html"
 	}
 	return ""
 }
 
-// serveBlogPost serves one post of links.blog_directory, as blogexporter
-// rendered it, so that the event view's links work without a blog server.
-// Only plain <slug>.html and <slug>.md files directly in the directory are
-// served; the page may not run scripts.
+// serveBlogPost serves a file of links.blog_directory as blogexporter
+// rendered it, so that the event view's links work without a blog server,
+// under the same rule as the blog's own server (internal/blogfiles).
 func (s *Server) serveBlogPost(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if s.opts.BlogDirectory == "" || !validPostName(name) {
+	if s.opts.BlogDirectory == "" {
 		writeError(w, http.StatusNotFound, "no such blog post: %s", name)
 		return
 	}
-	b, err := os.ReadFile(filepath.Join(s.opts.BlogDirectory, name))
-	if err != nil {
-		writeError(w, http.StatusNotFound, "no such blog post: %s", name)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-	if strings.HasSuffix(name, ".md") {
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-	} else {
-		h.Set("Content-Type", "text/html; charset=utf-8")
-	}
-	h.Set("Cache-Control", "no-cache")
-	w.Write(b)
-}
-
-func validPostName(name string) bool {
-	stem, ok := strings.CutSuffix(name, ".html")
-	if !ok {
-		stem, ok = strings.CutSuffix(name, ".md")
-	}
-	if !ok || stem == "" || stem[0] == '.' {
-		return false
-	}
-	for _, c := range stem {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
+	blogfiles.Handler{
+		Open:  blogfiles.Dir(s.opts.BlogDirectory),
+		Error: func(w http.ResponseWriter, status int, msg string) { writeError(w, status, "%s", msg) },
+	}.ServeFile(w, r, name)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -159,17 +160,10 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	var after int64
-	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")} {
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "after: expected an event row id, got %q", v)
-			return
-		}
-		after = max(after, n)
+	after, err := parseAfter(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
 	}
 	rc := http.NewResponseController(w)
 	sub := s.hub.subscribe(f)
@@ -192,31 +186,59 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-
 	last := after
 	if after > 0 {
-		cf := f
-		cf.AfterID = after
-		n := 0
-		err := s.store.Each(r.Context(), cf, func(ev *store.Event) error {
-			if n++; n > catchUpMax {
-				return errStop
-			}
-			b, _ := json.Marshal(ev.ToJSON())
-			last = ev.ID
-			return writeMessage(w, "event", ev.ID, b)
-		})
-		if n > catchUpMax {
-			writeMessage(w, "lagged", 0, []byte(`{}`))
-		}
-		if err != nil && err != errStop {
-			return
-		}
-		if err := rc.Flush(); err != nil {
+		if last, err = s.catchUp(w, r, rc, f, after); err != nil {
 			return
 		}
 	}
+	s.streamLive(w, r, rc, sub, last)
+}
 
+// parseAfter is the row id a reconnecting client saw last (Last-Event-ID
+// or ?after=, the larger); 0 for a new stream.
+func parseAfter(r *http.Request) (int64, error) {
+	var after int64
+	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")} {
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("after: expected an event row id, got %q", v)
+		}
+		after = max(after, n)
+	}
+	return after, nil
+}
+
+// catchUp sends the stored events of f after the row id a reconnecting
+// client saw, at most catchUpMax (then "lagged": the page reloads), and
+// returns the last row id sent.
+func (s *Server) catchUp(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, f store.Filter, after int64) (int64, error) {
+	last := after
+	f.AfterID = after
+	n := 0
+	err := s.store.Each(r.Context(), f, func(ev *store.Event) error {
+		if n++; n > catchUpMax {
+			return errStop
+		}
+		b, _ := json.Marshal(ev.ToJSON())
+		last = ev.ID
+		return writeMessage(w, "event", ev.ID, b)
+	})
+	if n > catchUpMax {
+		writeMessage(w, "lagged", 0, []byte(`{}`))
+	}
+	if err != nil && err != errStop {
+		return last, err
+	}
+	return last, rc.Flush()
+}
+
+// streamLive sends what the hub publishes (skipping what the catch-up sent,
+// up to last) and a heartbeat, until the client or the server goes.
+func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, sub *subscriber, last int64) {
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
@@ -233,27 +255,29 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 			if m.id <= last {
 				continue // already sent in the catch-up
 			}
-			if writeMessage(w, "event", m.id, m.data) != nil {
-				return
-			}
-			// Drain what is queued before flushing once.
-			for drained := false; !drained; {
-				select {
-				case m := <-sub.ch:
-					if m.id > last && writeMessage(w, "event", m.id, m.data) != nil {
-						return
-					}
-				default:
-					drained = true
-				}
-			}
-			if rc.Flush() != nil {
+			if writeMessage(w, "event", m.id, m.data) != nil || writeQueued(w, sub, last) != nil || rc.Flush() != nil {
 				return
 			}
 		case <-tick.C:
 			if _, err := w.Write([]byte(": ping\n\n")); err != nil || rc.Flush() != nil {
 				return
 			}
+		}
+	}
+}
+
+// writeQueued writes what is queued for sub, so that one flush sends it all.
+func writeQueued(w http.ResponseWriter, sub *subscriber, last int64) error {
+	for {
+		select {
+		case m := <-sub.ch:
+			if m.id > last {
+				if err := writeMessage(w, "event", m.id, m.data); err != nil {
+					return err
+				}
+			}
+		default:
+			return nil
 		}
 	}
 }

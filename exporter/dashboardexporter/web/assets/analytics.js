@@ -6,21 +6,14 @@
 'use strict';
 window.UnitrackAnalytics = (function () {
   var SVG = 'http://www.w3.org/2000/svg';
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = UnitrackDOM.$, el = UnitrackDOM.el, clear = UnitrackDOM.clear;
   var last = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
   function svgEl(tag, attrs) {
     var n = document.createElementNS(SVG, tag);
     for (var k in attrs) n.setAttribute(k, String(attrs[k]));
     return n;
   }
-  function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); }
   function when(ms) { return UnitrackViews.fmtSlot(ms, true); }
   function dur(s) {
     if (s < 90) return Math.round(s) + ' s';
@@ -180,11 +173,26 @@ window.UnitrackAnalytics = (function () {
     });
   }
 
+  // The uptime window is in the URL (?uptime=24h|30d; 7 days when absent),
+  // so a shared link and back/forward show the same strips.
+  var WINDOWS = ['24h', '7d', '30d'], DEFAULT_WINDOW = '7d';
+  function applyURLWindow() {
+    var w = new URLSearchParams(location.search).get('uptime');
+    $('an-window').value = WINDOWS.indexOf(w) >= 0 ? w : DEFAULT_WINDOW;
+  }
+  function chooseWindow() {
+    var p = new URLSearchParams(location.search), w = $('an-window').value;
+    if (w === DEFAULT_WINDOW) p.delete('uptime'); else p.set('uptime', w);
+    if (!UnitrackViews.sameView(p.toString(), location.search)) UnitrackViews.pushQuery(p.toString());
+    if (last) renderUptime(last.uptime || []);
+  }
+
   function init() {
     if (!$('analytics')) return;
-    $('an-window').addEventListener('change', function () { if (last) renderUptime(last.uptime || []); });
+    $('an-window').addEventListener('change', chooseWindow);
     window.addEventListener('unitrack:view', load);
-    window.addEventListener('popstate', load);
+    window.addEventListener('popstate', function () { applyURLWindow(); load(); });
+    applyURLWindow();
     load();
     setInterval(load, 60000);
   }

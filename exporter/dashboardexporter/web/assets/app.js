@@ -6,16 +6,9 @@
   var PAGE = 100;
   var MAX_ROWS = 2000;
 
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = UnitrackDOM.$, el = UnitrackDOM.el, clear = UnitrackDOM.clear, safeClass = UnitrackDOM.safeClass;
   var state = { cursor: '', maxId: 0, paused: false, pending: [], source: null, statsTimer: null, loadSeq: 0 };
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function pad(n, w) { n = String(n); while (n.length < (w || 2)) n = '0' + n; return n; }
   function fmtTime(iso) {
     var d = new Date(iso);
@@ -25,7 +18,6 @@
     if (d.toDateString() === today.toDateString()) return t;
     return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + t;
   }
-  function safeClass(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, '_'); }
 
   // ---- filters -------------------------------------------------------------
   function filterParams() {
@@ -442,7 +434,7 @@
     window.addEventListener('popstate', function () {
       // The hash (the open event) is hashchange's: route() runs there.
       var q = filterParams().toString();
-      if (!UnitrackViews.sameView(q, location.search.slice(1))) { applyURLFilters(); refresh(true); }
+      if (!UnitrackViews.sameView(q, UnitrackViews.withoutPanels(location.search))) { applyURLFilters(); refresh(true); }
     });
     $('table-box').addEventListener('scroll', function () {
       if (!state.paused && !scrolledAway() && state.pending.length) flushPending();
@@ -478,8 +470,8 @@
   // forward walk through views), keeping the open event's hash.
   function syncURL() {
     var q = filterParams().toString();
-    if (UnitrackViews.sameView(q, location.search.slice(1))) return;
-    history.pushState(null, '', (q ? '?' + q : location.pathname) + location.hash);
+    if (UnitrackViews.sameView(q, UnitrackViews.withoutPanels(location.search))) return;
+    UnitrackViews.pushQuery(UnitrackViews.withPanels(q));
     window.dispatchEvent(new Event('unitrack:view'));
   }
   function localInput(ms) {

@@ -4,17 +4,9 @@
 // carry the CSRF token of /api/csrf.
 'use strict';
 (function () {
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = UnitrackDOM.$, el = UnitrackDOM.el, clear = UnitrackDOM.clear, safeClass = UnitrackDOM.safeClass;
   var csrf = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function safeClass(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, '_'); }
   function fmt(iso) {
     if (!iso) return '';
     var d = new Date(iso);

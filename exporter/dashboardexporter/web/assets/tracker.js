@@ -28,6 +28,8 @@
   }
 
   var seen = {}, seenCount = 0, windowStart = 0, windowCount = 0;
+  // What send decided, for window.unitrack.counts().
+  var counts = { sent: 0, duplicates: 0, overLimit: 0 };
 
   function clip(s, n) { s = s == null ? '' : String(s); return s.length > n ? s.slice(0, n) + '…' : s; }
 
@@ -50,10 +52,11 @@
     var now = Date.now();
     message = clip(message, MAX_MESSAGE) || '(no message)';
     var key = type + '|' + action + '|' + message;
-    if (seen[key] && now - seen[key] < DEDUP_MS) return false;
+    if (seen[key] && now - seen[key] < DEDUP_MS) { counts.duplicates++; return false; }
     if (now - windowStart >= 60000) { windowStart = now; windowCount = 0; }
-    if (MAX_PER_MINUTE > 0 && windowCount >= MAX_PER_MINUTE) return false;
+    if (MAX_PER_MINUTE > 0 && windowCount >= MAX_PER_MINUTE) { counts.overLimit++; return false; }
     windowCount++;
+    counts.sent++;
     if (!seen[key]) seenCount++;
     seen[key] = now;
     if (seenCount > 500) { seen = {}; seenCount = 0; }
@@ -123,6 +126,8 @@
     version: 1,
     endpoint: endpoint,
     sessionId: sessionId,
+    // counts: reports sent, and those held back as duplicates or over the limit.
+    counts: function () { return { sent: counts.sent, duplicates: counts.duplicates, overLimit: counts.overLimit }; },
     report: function (type, message, action, stack) {
       type = ({ error: 1, warning: 1, info: 1, action: 1 })[type] ? type : 'info';
       return send(type, action || '', message, stack || '');

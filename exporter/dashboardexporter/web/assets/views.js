@@ -141,6 +141,27 @@ window.UnitrackViews = (function () {
     return isNaN(t) ? 0 : t;
   }
 
+  // PANEL_PARAMS are URL parameters of the page's own panels (the uptime
+  // window), not event filters: kept in the URL beside the filters, left
+  // out when the event list compares views.
+  var PANEL_PARAMS = ['uptime'];
+  function withoutPanels(q) {
+    var p = new URLSearchParams(q);
+    PANEL_PARAMS.forEach(function (k) { p.delete(k); });
+    return p.toString();
+  }
+  // withPanels adds to query string q the panel parameters of the current URL.
+  function withPanels(q) {
+    var p = new URLSearchParams(q), cur = new URLSearchParams(location.search);
+    PANEL_PARAMS.forEach(function (k) { if (cur.has(k)) p.set(k, cur.get(k)); });
+    return p.toString();
+  }
+  // pushQuery records query string q as a new history entry, keeping the
+  // open event's hash.
+  function pushQuery(q) {
+    history.pushState(null, '', (q ? '?' + q : location.pathname) + location.hash);
+  }
+
   // sameView compares two query strings as sets of parameters.
   function sameView(a, b) {
     var pa = new URLSearchParams(a), pb = new URLSearchParams(b);
@@ -161,5 +182,8 @@ window.UnitrackViews = (function () {
     }
   }
 
-  return { histogram: histogram, rangeOf: rangeOf, sameView: sameView, copyText: copyText, fmtSlot: fmtSlot, PRESETS: PRESETS };
+  return {
+    histogram: histogram, rangeOf: rangeOf, sameView: sameView, copyText: copyText, fmtSlot: fmtSlot, PRESETS: PRESETS,
+    withoutPanels: withoutPanels, withPanels: withPanels, pushQuery: pushQuery
+  };
 })();
