@@ -167,7 +167,9 @@ func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult 
 	// Wait until every sink has drained its queue (cheap checks first). The
 	// recovery event, sent after the load stopped, is the barrier: a sink
 	// that has it has taken everything queued before it (replays after the
-	// last restart included), so its duplicates are counted in full.
+	// last restart included) off its queue; the event log (one consumer)
+	// has also written all of it, the dashboard (two consumers) all but the
+	// one batch its other consumer may still be writing.
 	eventlog := filepath.Join(dir, "var", "eventlog", "events.jsonl")
 	blogDir := filepath.Join(dir, "var", "blog")
 	wantTasks := load.ackedTasks + 1
