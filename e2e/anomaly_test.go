@@ -26,6 +26,22 @@ func anomalyPosts(dir, want string) int {
 	return n
 }
 
+// anomaliesEmitted is the value of the anomaly connector's records counter
+// for one kind and status in a Prometheus scrape ("" when absent).
+func anomaliesEmitted(scrape, kind, status string) string {
+	for line := range strings.Lines(scrape) {
+		name, rest, _ := strings.Cut(line, "{")
+		if !strings.HasPrefix(name, "otelcol_connector_anomaly_records_emitted") ||
+			!strings.Contains(rest, `kind="`+kind+`"`) || !strings.Contains(rest, `status="`+status+`"`) {
+			continue
+		}
+		if i := strings.LastIndexByte(rest, '}'); i >= 0 {
+			return strings.TrimSpace(rest[i+1:])
+		}
+	}
+	return ""
+}
+
 // TestAnomaliesReachTheBlog runs the default config with short buckets: after
 // a warmed baseline an error spike gives exactly one anomaly post, and a
 // health check that reported every bucket and stops gives exactly one.
@@ -49,11 +65,12 @@ connectors:
 	failure := `{"event_type":"mcp_server_failure","message":"MCP server filesystem failed: timeout","severity":"error","category":"mcp","metadata":{"server":"filesystem"}}`
 	blog := filepath.Join(d.col.Dir(), "var/blog")
 
-	// Warm-up: 8 s of steady traffic, the health check every 500 ms.
-	for i := range 16 {
+	// Warm-up: 8 s of steady traffic, the health check every 500 ms. The
+	// sleeps here and below pace the traffic: the detectors work on 1 s
+	// buckets of wall-clock time, so elapsed time is what is tested.
+	for range 16 {
 		post("/v1/track", info)
 		post("/v1/legacy/health", health)
-		_ = i
 		time.Sleep(500 * time.Millisecond)
 	}
 	// The spike: 40 failures at once, health still reporting.
@@ -75,8 +92,11 @@ connectors:
 	}
 	require.Equal(t, 1, anomalyPosts(blog, "check ollama"), "one anomaly post for the silence\n%s", d.col.Output())
 
-	// Exactly one each: a later marker (a legacy blog post) is written
-	// after anything the detector could still have sent for them.
+	// Exactly one each: the episodes go on for 3 s more (six more buckets in
+	// which the detectors could report them again: time under test), then a
+	// marker (a legacy blog post) is written after anything the detector
+	// sent before it; the detector's own counter says it reported each
+	// episode once, whatever the blog made of it.
 	for range 6 {
 		post("/v1/track", info) // mcp traffic goes on: it must not fall silent itself
 		time.Sleep(500 * time.Millisecond)
@@ -88,6 +108,9 @@ connectors:
 	}, "the marker post")
 	require.Equal(t, 1, anomalyPosts(blog, "Error rate of mcp"), "still one spike post")
 	require.Equal(t, 1, anomalyPosts(blog, "check ollama"), "still one silence post")
+	metrics := scrape(fmt.Sprintf("http://127.0.0.1:%d/metrics", d.metrics))
+	require.Equal(t, "1", anomaliesEmitted(metrics, "error_rate", "detected"), "error rate episodes reported\n%s", metrics)
+	require.Equal(t, "1", anomaliesEmitted(metrics, "silence", "detected"), "silences reported\n%s", metrics)
 
 	// The dashboard has them too.
 	var names []string

@@ -142,6 +142,8 @@ func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult 
 	d := startDefault(t, notifyOverlay)
 	col, dir := d.col, d.col.Dir()
 	load := startKillLoad(fmt.Sprintf("http://127.0.0.1:%d/v1/track", d.track), 4, 25*time.Millisecond)
+	// The sleeps are the test's time under load: between kills, and after
+	// the last restart, so that the recovered collector takes load too.
 	for range kills {
 		time.Sleep(every)
 		col.Kill()
@@ -162,7 +164,12 @@ func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult 
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, st)
 
-	// Wait until every sink has drained its queue (cheap checks first).
+	// Wait until every sink has drained its queue (cheap checks first). The
+	// recovery event, sent after the load stopped, is the barrier: a sink
+	// that has it has taken everything queued before it (replays after the
+	// last restart included) off its queue; the event log (one consumer)
+	// has also written all of it, the dashboard (two consumers) all but the
+	// one batch its other consumer may still be writing.
 	eventlog := filepath.Join(dir, "var", "eventlog", "events.jsonl")
 	blogDir := filepath.Join(dir, "var", "blog")
 	wantTasks := load.ackedTasks + 1
@@ -173,7 +180,7 @@ func killNineUnderLoad(t testing.TB, kills int, every time.Duration) killResult 
 		blogged, _ := blogIncident(blogDir, "kill-load")
 		if statsTotal(d.dashboard) >= int64(len(load.acked)) && notified >= wantTasks && blogged >= wantTasks {
 			dash, el = dashboardIDCounts(t, d.dashboard), eventlogIDCounts(eventlog)
-			if missing(load.acked, dash) == 0 && missing(load.acked, el) == 0 {
+			if missing(load.acked, dash) == 0 && missing(load.acked, el) == 0 && dash["kill-recovery"] > 0 && el["kill-recovery"] > 0 {
 				break
 			}
 		}

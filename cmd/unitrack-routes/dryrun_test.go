@@ -169,7 +169,7 @@ processors:
 `), 0o600))
 	_, errOut, code := runCmd(t, "", "test", "--config", cfg, filepath.Join("testdata", "mcp_failure.json"))
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, `processors::route: routes[0] "broken" (sinks [notify]): condition "severity_number >="`)
+	assert.Contains(t, errOut, `processors::route: routes::0 ("broken"): condition "severity_number >="`)
 }
 
 // TestDryRunAgreesWithRouteProcessor: on every golden input of every legacy

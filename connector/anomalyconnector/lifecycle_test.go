@@ -37,7 +37,9 @@ func TestLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, c.Capabilities().MutatesData)
 	require.NoError(t, c.Start(context.Background(), componenttest.NewNopHost()))
-	// The ticker closes buckets on its own: quiet buckets, then a spike.
+	// The ticker closes buckets on its own: quiet buckets, then a spike
+	// (the sleep paces the quiet traffic over wall-clock buckets: elapsed
+	// time is under test).
 	deadline := time.Now().Add(time.Second)
 	for time.Now().Before(deadline) {
 		require.NoError(t, c.ConsumeLogs(context.Background(), mcpInfo.logs()))

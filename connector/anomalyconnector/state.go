@@ -119,7 +119,7 @@ func decodeState(b []byte) (*persistedState, error) {
 	}
 	var errs []error
 	bad := func(field string, i int, what string, got any) {
-		errs = append(errs, fmt.Errorf("%s[%d]: expected %s, got %v", field, i, what, got))
+		errs = append(errs, fmt.Errorf("%s::%d: expected %s, got %v", field, i, what, got))
 	}
 	if st.Bucket <= 0 {
 		errs = append(errs, fmt.Errorf("bucket_ns: expected a positive duration, got %d", int64(st.Bucket)))

@@ -71,17 +71,17 @@ func TestDecodeStateErrors(t *testing.T) {
 		{
 			"negative counts",
 			`{"version":1,"bucket_ns":1,"rates":[{"count":-1}],"sources":[{"intervals_ms":[5,0]},{"intervals_ms":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]},{"typical_ns":-5}]}`,
-			"decode anomaly state: rates[0]: expected count, buckets, peak and normal >= 0, got -1, 0, 0, 0\n" +
-				"sources[0]: expected intervals_ms > 0, got 0\n" +
-				"sources[1]: expected at most 16 intervals_ms, got 17\n" +
-				"sources[2]: expected typical_ns >= 0, got -5",
+			"decode anomaly state: rates::0: expected count, buckets, peak and normal >= 0, got -1, 0, 0, 0\n" +
+				"sources::0: expected intervals_ms > 0, got 0\n" +
+				"sources::1: expected at most 16 intervals_ms, got 17\n" +
+				"sources::2: expected typical_ns >= 0, got -5",
 		},
 		{
 			"negative mean",
 			`{"version":1,"bucket_ns":-3,"rates":[{"mean":-1},{"variance":-0.5}]}`,
 			"decode anomaly state: bucket_ns: expected a positive duration, got -3\n" +
-				"rates[0]: expected mean to be a finite number >= 0, got -1\n" +
-				"rates[1]: expected variance to be a finite number >= 0, got -0.5",
+				"rates::0: expected mean to be a finite number >= 0, got -1\n" +
+				"rates::1: expected variance to be a finite number >= 0, got -0.5",
 		},
 	}
 	for _, tt := range tests {
@@ -220,5 +220,5 @@ func TestUnreadableStateWarmsUpAgain(t *testing.T) {
 	require.Equal(t, 1, logs.Len(), "one warning: %v", logs.All())
 	entry := logs.All()[0]
 	assert.Equal(t, "Ignoring unreadable anomaly baselines; warming up again", entry.Message)
-	assert.Equal(t, "decode anomaly state: rates[0]: expected mean to be a finite number >= 0, got -1", entry.ContextMap()["error"])
+	assert.Equal(t, "decode anomaly state: rates::0: expected mean to be a finite number >= 0, got -1", entry.ContextMap()["error"])
 }

@@ -34,8 +34,10 @@ func TestFanOutCopiesForMutatingPipelines(t *testing.T) {
 	in := testLogs(3)
 	require.NoError(t, c.ConsumeLogs(context.Background(), in))
 	for _, p := range []*testPipeline{dash, evl, obs} {
-		eventually(t, func() bool { return p.records() == 3 }, "%s: got %d records, want 3", p.id, p.records())
-		got := p.got.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes()
+		reqs := p.settle(t)
+		require.Len(t, reqs, 1, "%s: requests", p.id)
+		require.Equal(t, 3, reqs[0].LogRecordCount(), "%s: records", p.id)
+		got := reqs[0].ResourceLogs().At(0).Resource().Attributes()
 		v, _ := got.Get("sink")
 		assert.Equal(t, p.id.Name(), v.Str(), "%s saw another pipeline's mutation", p.id)
 	}
@@ -59,7 +61,7 @@ func TestDropNewestNeverRefuses(t *testing.T) {
 	for range 4 {
 		require.NoError(t, c.ConsumeLogs(context.Background(), testLogs(5)))
 	}
-	eventually(t, func() bool { return dash.records() == 20 }, "dashboard: %d records, want 20", dash.records())
+	assert.Equal(t, 20, countRecords(dash.settle(t)), "dashboard records")
 	assert.Equal(t, map[string]int64{"logs/observability": 20}, sumBy(t, tel, "otelcol_connector_sinks_dropped_log_records"))
 	assert.Equal(t, []sinkhealth.Sink{{Pipeline: "logs/dashboard", WhenFull: "block"}, {Pipeline: "logs/observability", WhenFull: "drop_newest"}}, reg.sinks)
 	require.Len(t, reg.incidents, 4)
@@ -88,7 +90,7 @@ func TestBlockRefusesAfterMaxBlock(t *testing.T) {
 	assert.ErrorIs(t, err, exporterhelperErrQueueIsFull())
 	assert.Contains(t, err.Error(), "sink pipeline logs/dashboard did not take the data within 300ms")
 	assert.GreaterOrEqual(t, waited, maxBlock, "refused before max_block")
-	assert.Equal(t, 0, obs.records(), "an optional sink stored a refused request")
+	assert.Empty(t, obs.settle(t), "an optional sink stored a refused request")
 	assert.Equal(t, map[string]int64{"logs/dashboard": 7}, sumBy(t, tel, "otelcol_connector_sinks_refused_log_records"))
 	assert.Equal(t, map[string]int64{"logs/dashboard": 1}, sumBy(t, tel, "otelcol_connector_sinks_blocked_requests"))
 }
@@ -103,7 +105,7 @@ func TestBlockWaitsForSpace(t *testing.T) {
 	dash.fill(t)
 	time.AfterFunc(200*time.Millisecond, dash.release)
 	require.NoError(t, c.ConsumeLogs(context.Background(), testLogs(2)))
-	eventually(t, func() bool { return obs.records() == 2 }, "observability: %d records, want 2", obs.records())
+	assert.Equal(t, 2, countRecords(obs.settle(t)), "observability records")
 	eventually(t, func() bool {
 		// fill's requests (one record each) plus ours.
 		return dash.records() >= 2

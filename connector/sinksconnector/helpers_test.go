@@ -135,9 +135,36 @@ func (p *testPipeline) fill(t *testing.T) {
 	t.Fatalf("%s: queue never filled", p.id)
 }
 
-func (p *testPipeline) records() int {
+// sentinelBody marks the request settle sends.
+const sentinelBody = "sentinel"
+
+// settle is the barrier before a test looks at what the pipeline got: it
+// sends a sentinel request through the pipeline and waits until the exporter
+// got it. The queue has one consumer and keeps its order, so everything
+// offered before the sentinel has been exported by then. It returns those
+// earlier requests.
+func (p *testPipeline) settle(t *testing.T) []plog.Logs {
+	t.Helper()
+	sentinel := testLogs(1)
+	sentinel.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().SetStr(sentinelBody)
+	require.NoError(t, p.proc.ConsumeLogs(context.Background(), sentinel))
+	isSentinel := func(ld plog.Logs) bool {
+		lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+		return ld.LogRecordCount() == 1 && lrs.At(0).Body().Str() == sentinelBody
+	}
+	var all []plog.Logs
+	eventually(t, func() bool {
+		all = p.got.AllLogs()
+		return len(all) > 0 && isSentinel(all[len(all)-1])
+	}, "%s: the sentinel request did not arrive", p.id)
+	return all[:len(all)-1]
+}
+
+func (p *testPipeline) records() int { return countRecords(p.got.AllLogs()) }
+
+func countRecords(lds []plog.Logs) int {
 	n := 0
-	for _, ld := range p.got.AllLogs() {
+	for _, ld := range lds {
 		n += ld.LogRecordCount()
 	}
 	return n

@@ -68,7 +68,7 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id: component.NewIDWithName(metadata.Type, "bad"),
 			wantErr: "directory: must not be empty\n" +
-				"allowed_hosts[0]: expected a bare host name without scheme, port or path, got \"dash.corp.example:8790\"\n" +
+				"allowed_hosts::0: expected a bare host name without scheme, port or path, got \"dash.corp.example:8790\"\n" +
 				"retention::max_age: must not be negative, got -1h0m0s\n" +
 				"retention::max_events: must not be negative, got -1\n" +
 				"retention::max_size_mib: must not be negative, got -2\n" +

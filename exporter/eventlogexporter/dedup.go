@@ -23,80 +23,116 @@ const (
 // recentids.Set (whose ids can be listed) in tests.
 type idWindow interface {
 	Add(id string) bool
+	Has(id string) bool
+	Len() int
 	Cap() int
 }
 
-// seedWindow fills w with the ids of the last lines of the event log (the
-// current file, then its first backup when the current one holds fewer than
-// w.Cap() lines with ids), oldest first, so that a batch replayed right after
-// a restart is recognised. Lines without an id are passed over. At most
-// maxBytes are read.
+// seedWindow fills w, oldest first, with the ids of the last lines written,
+// so that a batch replayed right after a restart is recognised: first from
+// the id log (every line's id, in the order written: idlog.go), then the ids
+// the event log's own lines carry that the id log lacks. Those are the last
+// batch's when the process died between its two writes, and, while the id
+// log is young (the first start with one, or after it was removed), those of
+// the lines written before it. The event log is read back from the current
+// file, then from its first backup when the file was just rotated; lines
+// without an id are passed over. At most maxBytes are read of each log.
 func seedWindow(w idWindow, path string, maxBytes int64) error {
 	var newestFirst []string
-	for _, p := range []string{path, path + ".1"} {
-		if len(newestFirst) >= w.Cap() || maxBytes <= 0 {
-			break
+	idLogErr := tailIDs(idLogFiles(path), maxBytes, idLogLineID, func(id string) bool {
+		newestFirst = append(newestFirst, id)
+		return len(newestFirst) < w.Cap()
+	})
+	addOldestFirst(w, newestFirst)
+	// A full window from the id log holds every line older than the first
+	// of the event log's ids it knows. (An id log that cannot be read
+	// leaves the window to the event log alone, as before there was one.)
+	full, free := w.Len() >= w.Cap(), w.Cap()-w.Len()
+	newestFirst = newestFirst[:0]
+	err := tailIDs([]string{path, path + ".1"}, maxBytes, jsonLineID, func(id string) bool {
+		if w.Has(id) {
+			return !full
 		}
-		read, err := idsFromTail(p, w.Cap()-len(newestFirst), maxBytes, seedChunk, &newestFirst)
-		if err != nil {
+		newestFirst = append(newestFirst, id)
+		return len(newestFirst) < w.Cap() && (full || len(newestFirst) < free)
+	})
+	addOldestFirst(w, newestFirst)
+	return errors.Join(idLogErr, err)
+}
+
+func addOldestFirst(w idWindow, newestFirst []string) {
+	for i := len(newestFirst) - 1; i >= 0; i-- {
+		w.Add(newestFirst[i])
+	}
+}
+
+// jsonLineID is the id of an event log line, as the decoder takes it.
+func jsonLineID(line []byte) (string, bool) { return legacy.JSONEventID(bytes.TrimSpace(line)) }
+
+// tailIDs runs idsFromTail over the files in turn (newest first) until visit
+// stops it or maxBytes were read in all.
+func tailIDs(paths []string, maxBytes int64, idOf func([]byte) (string, bool), visit func(string) bool) error {
+	for _, p := range paths {
+		if maxBytes <= 0 {
+			return nil
+		}
+		read, stopped, err := idsFromTail(p, maxBytes, seedChunk, idOf, visit)
+		if err != nil || stopped {
 			return err
 		}
 		maxBytes -= read
 	}
-	for i := len(newestFirst) - 1; i >= 0; i-- {
-		w.Add(newestFirst[i])
-	}
 	return nil
 }
 
-// idsFromTail appends the ids of up to n lines of the file, last line first,
-// reading it backwards chunk bytes at a time; it returns how many bytes it
-// read. A missing file has no ids.
-func idsFromTail(path string, n int, maxBytes int64, chunkSize int, out *[]string) (int64, error) {
+// idsFromTail calls visit with the id (idOf, given the line with its
+// newline) of each line of the file that has one, last line first, reading
+// the file backwards chunkSize bytes at a time, until visit returns false or
+// maxBytes were read. It returns how many bytes it read and whether visit
+// stopped it. A missing file has no ids.
+func idsFromTail(path string, maxBytes int64, chunkSize int, idOf func([]byte) (string, bool), visit func(string) bool) (read int64, stopped bool, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return 0, false, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read the ids of %s: %w", path, err)
+		return 0, false, fmt.Errorf("read the ids of %s: %w", path, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return 0, fmt.Errorf("read the ids of %s: %w", path, err)
+		return 0, false, fmt.Errorf("read the ids of %s: %w", path, err)
+	}
+	each := func(line []byte) bool {
+		if id, ok := idOf(line); ok && !visit(id) {
+			stopped = true
+		}
+		return !stopped
 	}
 	end := info.Size()
-	var read int64
 	var carry []byte // the start of a line whose beginning is in an earlier chunk
 	buf := make([]byte, chunkSize)
-	found := 0
-	for end > 0 && found < n && read < maxBytes {
+	for end > 0 && !stopped && read < maxBytes {
 		start := max(end-int64(chunkSize), 0)
 		chunk := buf[:end-start]
 		if _, err := f.ReadAt(chunk, start); err != nil && !errors.Is(err, io.EOF) {
-			return read, fmt.Errorf("read the ids of %s: %w", path, err)
+			return read, false, fmt.Errorf("read the ids of %s: %w", path, err)
 		}
 		read += int64(len(chunk))
 		data := append(append(make([]byte, 0, len(chunk)+len(carry)), chunk...), carry...)
 		// data's first line may be cut; keep it for the next chunk.
-		for found < n {
+		for {
 			i := bytes.LastIndexByte(data[:max(len(data)-1, 0)], '\n')
-			if i < 0 {
+			if i < 0 || !each(data[i+1:]) {
 				break
-			}
-			if id, ok := legacy.JSONEventID(bytes.TrimSpace(data[i+1:])); ok {
-				*out = append(*out, id)
-				found++
 			}
 			data = data[:i+1]
 		}
 		carry = data
 		end = start
-		if end == 0 && found < n {
-			if id, ok := legacy.JSONEventID(bytes.TrimSpace(carry)); ok {
-				*out = append(*out, id)
-			}
+		if end == 0 && !stopped {
+			each(carry)
 		}
 	}
-	return read, nil
+	return read, stopped, nil
 }

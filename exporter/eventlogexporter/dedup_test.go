@@ -163,7 +163,9 @@ func TestSeedWindow(t *testing.T) {
 }
 
 // FuzzIDsFromTail: reading a file backwards in small chunks finds the ids a
-// forward scan of its lines finds, newest first, for any content.
+// forward scan of its lines finds, newest first, for any content: the event
+// log's (JSON lines) and the id log's (one id a line; a last line without
+// its newline holds none).
 func FuzzIDsFromTail(f *testing.F) {
 	f.Add([]byte(`{"ts":1,"event":"a","event_id":"x"}`+"\n"+`{"ts":1,"event":"b","data":{"track.event_id":"y"}}`+"\n"), 7, 3)
 	f.Add([]byte("no newline at all"), 4, 10)
@@ -173,17 +175,33 @@ func FuzzIDsFromTail(f *testing.F) {
 		n = 1 + abs(n)%50
 		path := filepath.Join(t.TempDir(), "events.jsonl")
 		require.NoError(t, os.WriteFile(path, content, 0o644))
-		var got []string
-		_, err := idsFromTail(path, n, 1<<20, chunk, &got)
-		require.NoError(t, err)
-		var want []string
 		lines := strings.Split(string(content), "\n")
-		for i := len(lines) - 1; i >= 0 && len(want) < n; i-- {
-			if id, ok := legacy.JSONEventID([]byte(strings.TrimSpace(lines[i]))); ok {
-				want = append(want, id)
+		for _, tc := range []struct {
+			name string
+			idOf func([]byte) (string, bool)
+			want func(i int) (string, bool) // the id of lines[i]
+		}{
+			{"event log", jsonLineID, func(i int) (string, bool) {
+				return legacy.JSONEventID([]byte(strings.TrimSpace(lines[i])))
+			}},
+			{"id log", idLogLineID, func(i int) (string, bool) {
+				return lines[i], i < len(lines)-1 && lines[i] != ""
+			}},
+		} {
+			var got []string
+			_, _, err := idsFromTail(path, 1<<20, chunk, tc.idOf, func(id string) bool {
+				got = append(got, id)
+				return len(got) < n
+			})
+			require.NoError(t, err)
+			var want []string
+			for i := len(lines) - 1; i >= 0 && len(want) < n; i-- {
+				if id, ok := tc.want(i); ok {
+					want = append(want, id)
+				}
 			}
+			require.Equal(t, want, got, "%s: chunk %d, n %d", tc.name, chunk, n)
 		}
-		require.Equal(t, want, got, "chunk %d, n %d", chunk, n)
 	})
 }
 

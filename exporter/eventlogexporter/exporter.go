@@ -53,6 +53,10 @@ type eventlogExporter struct {
 	// recent are the ids of the lines last written (dedup_window of them);
 	// nil when dedup_window is 0.
 	recent *recentids.Window
+	// ids is the id log that seeds recent at start (idlog.go); nil when
+	// dedup_window is 0. idsFailing is true after a failed append was logged.
+	ids        *idLog
+	idsFailing bool
 
 	stopSync chan struct{}
 	syncDone sync.WaitGroup
@@ -85,6 +89,11 @@ func (e *eventlogExporter) start(_ context.Context, host component.Host) error {
 	defer e.mu.Unlock()
 	e.host = host
 	e.started = true
+	if e.cfg.DedupWindow > 0 {
+		if err := removeStaleIDLog(e.cfg.Path); err != nil {
+			e.logger.Warn("Cannot remove the id log of an event log that is gone", zap.Error(err))
+		}
+	}
 	if err := e.file.open(); err != nil {
 		e.failLocked(err)
 		e.logger.Warn("The event log file cannot be opened; it is retried on every push while the queue buffers",
@@ -92,6 +101,7 @@ func (e *eventlogExporter) start(_ context.Context, host component.Host) error {
 	}
 	if e.cfg.DedupWindow > 0 {
 		e.recent = recentids.NewWindow(e.cfg.DedupWindow)
+		e.ids = newIDLog(e.cfg.Path, e.cfg.DedupWindow)
 		if err := seedWindow(e.recent, e.cfg.Path, seedMaxBytes); err != nil {
 			// Only replays right after this start go unrecognised.
 			e.logger.Warn("Cannot read the ids of the last lines written", zap.Error(err))
@@ -145,6 +155,9 @@ func (e *eventlogExporter) shutdown(context.Context) error {
 	defer e.mu.Unlock()
 	e.started = false
 	err := e.file.closeFile()
+	if e.ids != nil {
+		err = errors.Join(err, e.ids.close())
+	}
 	e.tb.Shutdown()
 	return err
 }
@@ -198,6 +211,7 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		for _, id := range lb.kept {
 			e.recent.Add(id)
 		}
+		e.appendIDsLocked(lb.kept)
 	}
 	if e.failing {
 		e.failing = false
@@ -206,6 +220,21 @@ func (e *eventlogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	e.tb.ExporterEventlogLinesWritten.Add(ctx, int64(len(ends)))
 	return nil
+}
+
+// appendIDsLocked writes the ids of the lines just written to the id log.
+// A failure there fails no batch (its lines are written): only a replay
+// right after the next start may go unrecognised, so it is logged once a run.
+func (e *eventlogExporter) appendIDsLocked(ids []string) {
+	err := e.ids.append(ids)
+	switch {
+	case err != nil && !e.idsFailing:
+		e.idsFailing = true
+		e.logger.Warn("Cannot write the id log; a replay right after the next start may be written twice", zap.Error(err))
+	case err == nil && e.idsFailing:
+		e.idsFailing = false
+		e.logger.Info("The id log is written again")
+	}
 }
 
 // failLocked reports a recoverable error status; every error is reported

@@ -155,6 +155,8 @@ func TestFsyncModes(t *testing.T) {
 			exp := startExporter(t, settings(), cfg)
 			for i := 0; i < 5; i++ {
 				require.NoError(t, exp.ConsumeLogs(context.Background(), otlpLogs("f", i*3, 3)))
+				// Time passes between batches so that the interval mode's
+				// ticker fires among the writes: elapsed time is under test.
 				time.Sleep(5 * time.Millisecond)
 			}
 			require.NoError(t, exp.Shutdown(context.Background()))

@@ -60,7 +60,7 @@ func (b *basicAuth) Start(context.Context, component.Host) error {
 	if f := b.cfg.Htpasswd.File; f != "" {
 		content, err := os.ReadFile(f)
 		if err != nil {
-			return fmt.Errorf("htpasswd.file: %w", err)
+			return fmt.Errorf("htpasswd::file: %w", err)
 		}
 		lines.Write(content)
 		lines.WriteByte('\n')

@@ -83,7 +83,7 @@ func TestStartErrorsKeepSecretsOut(t *testing.T) {
 	ext, err = f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), &Config{Htpasswd: HtpasswdSettings{File: "/nonexistent/htpasswd"}})
 	require.NoError(t, err)
 	err = ext.Start(context.Background(), componenttest.NewNopHost())
-	require.ErrorContains(t, err, "htpasswd.file: open /nonexistent/htpasswd")
+	require.ErrorContains(t, err, "htpasswd::file: open /nonexistent/htpasswd")
 }
 
 func TestValidate(t *testing.T) {

@@ -86,5 +86,5 @@ func TestMiddlewareOnAConfighttpServer(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	assert.EqualError(t, (&Config{AllowedHosts: []string{"http://x"}}).Validate(),
-		`allowed_hosts[0]: expected a bare host name without scheme, port or path, got "http://x"`)
+		`allowed_hosts::0: expected a bare host name without scheme, port or path, got "http://x"`)
 }

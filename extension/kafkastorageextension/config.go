@@ -36,7 +36,7 @@ func (c *Config) Validate() error {
 	}
 	for i, b := range c.Brokers {
 		if b == "" {
-			errs = append(errs, fmt.Errorf("brokers[%d]: must not be empty", i))
+			errs = append(errs, fmt.Errorf("brokers::%d: must not be empty", i))
 		}
 	}
 	if !topicName.MatchString(c.Topic) {

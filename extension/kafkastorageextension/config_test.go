@@ -24,7 +24,7 @@ func TestConfig(t *testing.T) {
 	}{
 		{id: "", want: &Config{Brokers: []string{"localhost:9092"}, Topic: "unitrack-state", ClientID: "unitrack-state", Timeout: 10 * time.Second}},
 		{id: "custom", want: &Config{Brokers: []string{"k1:9092", "k2:9092"}, Topic: "gw-state", ClientID: "gw1", Timeout: 3 * time.Second}},
-		{id: "bad", wantErr: "brokers[0]: must not be empty\ntopic: \"no spaces\" is not a Kafka topic name (1-249 of [a-zA-Z0-9._-])\ntimeout: must be positive, got 0s"},
+		{id: "bad", wantErr: "brokers::0: must not be empty\ntopic: \"no spaces\" is not a Kafka topic name (1-249 of [a-zA-Z0-9._-])\ntimeout: must be positive, got 0s"},
 		{id: "typo", wantErr: "decoding failed due to the following error(s):\n\n'kafkastorageextension.Config' has invalid keys: topik"},
 	}
 	for _, tt := range tests {

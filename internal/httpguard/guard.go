@@ -52,11 +52,11 @@ func ValidateHosts(key string, hosts []string) error {
 		switch {
 		case h == "*":
 		case h == "" || strings.TrimSpace(h) != h:
-			errs = append(errs, fmt.Errorf("%s[%d]: expected a host name, got %q", key, i, h))
+			errs = append(errs, fmt.Errorf("%s::%d: expected a host name, got %q", key, i, h))
 		case strings.Contains(h, "://") || strings.ContainsAny(h, "/?#@ []") || (strings.Contains(h, ":") && net.ParseIP(h) == nil):
-			errs = append(errs, fmt.Errorf("%s[%d]: expected a bare host name without scheme, port or path, got %q", key, i, h))
+			errs = append(errs, fmt.Errorf("%s::%d: expected a bare host name without scheme, port or path, got %q", key, i, h))
 		case strings.Contains(strings.TrimPrefix(h, "*."), "*"):
-			errs = append(errs, fmt.Errorf("%s[%d]: a wildcard is only allowed as a leading \"*.\", got %q", key, i, h))
+			errs = append(errs, fmt.Errorf("%s::%d: a wildcard is only allowed as a leading \"*.\", got %q", key, i, h))
 		}
 	}
 	return errors.Join(errs...)

@@ -141,10 +141,10 @@ func TestValidateHosts(t *testing.T) {
 	assert.NoError(t, ValidateHosts("allowed_hosts", []string{"box1.lan", "*.corp.example", "*", "10.0.0.1", "::1"}))
 	err := ValidateHosts("allowed_hosts", []string{"", "http://box1.lan", "box1.lan:8790/x", "a.*.example", " x", "box1.lan:8790"})
 	require.Error(t, err)
-	assert.Equal(t, `allowed_hosts[0]: expected a host name, got ""
-allowed_hosts[1]: expected a bare host name without scheme, port or path, got "http://box1.lan"
-allowed_hosts[2]: expected a bare host name without scheme, port or path, got "box1.lan:8790/x"
-allowed_hosts[3]: a wildcard is only allowed as a leading "*.", got "a.*.example"
-allowed_hosts[4]: expected a host name, got " x"
-allowed_hosts[5]: expected a bare host name without scheme, port or path, got "box1.lan:8790"`, err.Error())
+	assert.Equal(t, `allowed_hosts::0: expected a host name, got ""
+allowed_hosts::1: expected a bare host name without scheme, port or path, got "http://box1.lan"
+allowed_hosts::2: expected a bare host name without scheme, port or path, got "box1.lan:8790/x"
+allowed_hosts::3: a wildcard is only allowed as a leading "*.", got "a.*.example"
+allowed_hosts::4: expected a host name, got " x"
+allowed_hosts::5: expected a bare host name without scheme, port or path, got "box1.lan:8790"`, err.Error())
 }

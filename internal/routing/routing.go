@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
@@ -23,15 +22,15 @@ import (
 
 // Route is one row of the table as configured.
 type Route struct {
-	// Name names the route in metrics and in the dry run ("routes[i]" when
+	// Name names the route in metrics and in the dry run ("routes::i" when
 	// the row has no name).
 	Name string
-	// Label names the route in errors (index, name and sinks).
+	// Label names the route in errors: its config path and its name.
 	Label string
 	// Conditions are OTTL conditions in the log context, OR'd together.
 	Conditions []string
 	// FromList says the conditions came from the `conditions` key, so that
-	// an error points at conditions[j] rather than condition.
+	// an error points at conditions::j rather than condition.
 	FromList bool
 	// Sinks are the sinks a matching record goes to.
 	Sinks []string
@@ -40,9 +39,9 @@ type Route struct {
 // NewRoute is row i of a table as configured, with either one condition or
 // a list of conditions.
 func NewRoute(i int, name, condition string, conditions, sinks []string) Route {
-	r := Route{Name: name, Label: Label(i, name, sinks), Sinks: sinks}
+	r := Route{Name: name, Label: Label(i, name), Sinks: sinks}
 	if r.Name == "" {
-		r.Name = "routes[" + strconv.Itoa(i) + "]"
+		r.Name = "routes::" + strconv.Itoa(i)
 	}
 	if condition != "" {
 		r.Conditions = []string{condition}
@@ -52,16 +51,14 @@ func NewRoute(i int, name, condition string, conditions, sinks []string) Route {
 	return r
 }
 
-// Label names row i in messages: its index, name and sinks, so that an error
-// points at one row of the table whether or not it is named.
-func Label(i int, name string, sinks []string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "routes[%d]", i)
-	if name != "" {
-		fmt.Fprintf(&b, " %q", name)
+// Label names row i in messages as the collector writes config paths
+// (routes::i), with the route's name when it has one, so that an error points
+// at one row of the table and a reader of a long table finds it by name.
+func Label(i int, name string) string {
+	if name == "" {
+		return "routes::" + strconv.Itoa(i)
 	}
-	fmt.Fprintf(&b, " (sinks [%s])", strings.Join(sinks, ", "))
-	return b.String()
+	return fmt.Sprintf("routes::%d (%q)", i, name)
 }
 
 type compiledRoute struct {
@@ -156,7 +153,7 @@ func Compile(routes []Route, defaultSinks []string, set component.TelemetrySetti
 			if err != nil {
 				where := "condition"
 				if r.FromList {
-					where = "conditions[" + strconv.Itoa(j) + "]"
+					where = "conditions::" + strconv.Itoa(j)
 				}
 				errs = append(errs, fmt.Errorf("%s: %s %q: %w", r.Label, where, text, err))
 				continue

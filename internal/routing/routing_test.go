@@ -20,7 +20,7 @@ func TestRouteReportsMatchedRoutes(t *testing.T) {
 	tbl, err := Compile(routes, []string{"eventlog"}, componenttest.NewNopTelemetrySettings())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"blog", "eventlog", "notify"}, tbl.SinkNames)
-	assert.Equal(t, "routes[1]", tbl.RouteName(1))
+	assert.Equal(t, "routes::1", tbl.RouteName(1))
 
 	tests := []struct {
 		name      string
@@ -70,5 +70,5 @@ func TestCompileNamesTheRow(t *testing.T) {
 		NewRoute(1, "bad", "", []string{"true", "severity_number >="}, []string{"b"}),
 	}, []string{"a"}, componenttest.NewNopTelemetrySettings())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `routes[1] "bad" (sinks [b]): conditions[1] "severity_number >="`)
+	assert.Contains(t, err.Error(), `routes::1 ("bad"): conditions::1 "severity_number >="`)
 }

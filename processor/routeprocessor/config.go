@@ -63,7 +63,7 @@ func (r *RouteConfig) conditionTexts() []string {
 }
 
 // label names a route in messages (see routing.Label).
-func (r *RouteConfig) label(i int) string { return routing.Label(i, r.Name, r.Sinks) }
+func (r *RouteConfig) label(i int) string { return routing.Label(i, r.Name) }
 
 // Validate checks the table without side effects. In table mode it also parses
 // every condition (parsing is pure), so `otelcol validate` catches bad OTTL;
@@ -81,7 +81,7 @@ func (cfg *Config) Validate() error {
 		}
 		for j, c := range r.Conditions {
 			if strings.TrimSpace(c) == "" {
-				errs = append(errs, fmt.Errorf("%s: conditions[%d]: must not be empty", r.label(i), j))
+				errs = append(errs, fmt.Errorf("%s: conditions::%d: must not be empty", r.label(i), j))
 			}
 		}
 		if len(r.Sinks) == 0 {
@@ -90,7 +90,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, checkSinkNames(fmt.Sprintf("%s: sinks", r.label(i)), r.Sinks)...)
 		if r.Name != "" {
 			if first, dup := names[r.Name]; dup {
-				errs = append(errs, fmt.Errorf("%s: name: %q is already the name of routes[%d]", r.label(i), r.Name, first))
+				errs = append(errs, fmt.Errorf("%s: name: %q is already the name of routes::%d", r.label(i), r.Name, first))
 			} else {
 				names[r.Name] = i
 			}
@@ -152,7 +152,7 @@ func checkSinkNames(where string, sinks []string) []error {
 	var errs []error
 	for j, s := range sinks {
 		if s == "" || strings.TrimSpace(s) != s {
-			errs = append(errs, fmt.Errorf("%s[%d]: %q is not a sink name (non-empty, no surrounding spaces)", where, j, s))
+			errs = append(errs, fmt.Errorf("%s::%d: %q is not a sink name (non-empty, no surrounding spaces)", where, j, s))
 		}
 	}
 	return errs

@@ -68,19 +68,19 @@ func TestLoadConfig(t *testing.T) {
 		{
 			file: "bad_ottl.yaml",
 			id:   component.NewID(metadata.Type),
-			wantErr: "routes[1] \"broken\" (sinks [notify, blog]): condition \"severity_number >= SEVERITY_NUMBER_LOUD\": 1:20: condition failed to parse near `SEVERITY_N`: enum symbol, SEVERITY_NUMBER_LOUD, not found\n" +
-				"routes[2] (sinks [blog]): conditions[1] \"attributes[\\\"x\\\"] ==\": 1:19: condition has invalid syntax: (expected Field (\".\" Field)*)",
+			wantErr: "routes::1 (\"broken\"): condition \"severity_number >= SEVERITY_NUMBER_LOUD\": 1:20: condition failed to parse near `SEVERITY_N`: enum symbol, SEVERITY_NUMBER_LOUD, not found\n" +
+				"routes::2: conditions::1 \"attributes[\\\"x\\\"] ==\": 1:19: condition has invalid syntax: (expected Field (\".\" Field)*)",
 		},
 		{
 			file:    "missing_sinks.yaml",
 			id:      component.NewID(metadata.Type),
-			wantErr: `routes[0] "errors" (sinks []): sinks: must name at least one sink`,
+			wantErr: `routes::0 ("errors"): sinks: must name at least one sink`,
 		},
 		{
 			file: "missing_condition.yaml",
 			id:   component.NewID(metadata.Type),
-			wantErr: "routes[0] (sinks [notify]): condition: must be an OTTL condition (log context), e.g. severity_number >= SEVERITY_NUMBER_ERROR\n" +
-				`routes[1] "both" (sinks [blog]): set condition or conditions, not both`,
+			wantErr: "routes::0: condition: must be an OTTL condition (log context), e.g. severity_number >= SEVERITY_NUMBER_ERROR\n" +
+				`routes::1 ("both"): set condition or conditions, not both`,
 		},
 		{
 			file:    "missing_default_sinks.yaml",
@@ -110,9 +110,9 @@ func TestLoadConfig(t *testing.T) {
 		{
 			file: "bad_names.yaml",
 			id:   component.NewID(metadata.Type),
-			wantErr: `routes[0] "dup" (sinks [eventlog, ]): sinks[1]: "" is not a sink name (non-empty, no surrounding spaces)` + "\n" +
-				`routes[1] "dup" (sinks [ blog]): sinks[0]: " blog" is not a sink name (non-empty, no surrounding spaces)` + "\n" +
-				`routes[1] "dup" (sinks [ blog]): name: "dup" is already the name of routes[0]`,
+			wantErr: `routes::0 ("dup"): sinks::1: "" is not a sink name (non-empty, no surrounding spaces)` + "\n" +
+				`routes::1 ("dup"): sinks::0: " blog" is not a sink name (non-empty, no surrounding spaces)` + "\n" +
+				`routes::1 ("dup"): name: "dup" is already the name of routes::0`,
 		},
 	}
 	for _, tt := range tests {

@@ -266,7 +266,7 @@ func newCollector(t *testing.T, addr string, processors map[string]any, caps *ca
 }
 
 // TestCollectorRefusesBadTable: a bad table stops the collector at start-up
-// with a message naming the route, its sinks and the OTTL error.
+// with a message naming the route (its path and name) and the OTTL error.
 func TestCollectorRefusesBadTable(t *testing.T) {
 	selects := func(table []any) map[string]any {
 		m := map[string]any{}
@@ -292,7 +292,7 @@ func TestCollectorRefusesBadTable(t *testing.T) {
 				m["route"] = map[string]any{"routes": bad, "default_sinks": []any{"eventlog"}}
 				return m
 			}(),
-			wantErr: []string{`processors::route`, `routes[1] "oops" (sinks [notify]): condition "severity_number >= SEVERITY_NUMBER_SOMETIMES"`, `enum symbol, SEVERITY_NUMBER_SOMETIMES, not found`},
+			wantErr: []string{`processors::route`, `routes::1 ("oops"): condition "severity_number >= SEVERITY_NUMBER_SOMETIMES"`, `enum symbol, SEVERITY_NUMBER_SOMETIMES, not found`},
 		},
 		{
 			name: "select of a sink no route produces",

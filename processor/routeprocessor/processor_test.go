@@ -75,7 +75,7 @@ func TestCreateFailsOnBadCondition(t *testing.T) {
 	}
 	_, err := NewFactory().CreateLogs(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `invalid routing table: routes[1] "typo" (sinks [notify, blog]): condition "atributes[\"x\"] == 1": `)
+	assert.Contains(t, err.Error(), `invalid routing table: routes::1 ("typo"): condition "atributes[\"x\"] == 1": `)
 	assert.Contains(t, err.Error(), "atributes")
 }
 

@@ -27,11 +27,11 @@ type Config struct {
 	// starts over as start_at says.
 	Storage *component.ID `mapstructure:"storage"`
 
-	// RetryOnFailure is how long a batch refused by the next consumer with a
+	// RetryConfig is how long a batch refused by the next consumer with a
 	// retryable error is retried before it is dropped. The file is the buffer:
 	// while a batch is retried, reading of that file waits, and its offset is
 	// not checkpointed. max_elapsed_time 0 retries until shutdown.
-	RetryOnFailure configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+	RetryConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -75,12 +75,12 @@ func (c *Config) Validate() error {
 	if c.Header != nil {
 		errs = append(errs, errors.New("header: not supported for JSON event logs"))
 	}
-	if c.RetryOnFailure.Enabled {
-		if c.RetryOnFailure.InitialInterval <= 0 {
-			errs = append(errs, fmt.Errorf("retry_on_failure.initial_interval: must be positive when enabled, got %v", c.RetryOnFailure.InitialInterval))
+	if c.RetryConfig.Enabled {
+		if c.RetryConfig.InitialInterval <= 0 {
+			errs = append(errs, fmt.Errorf("retry_on_failure::initial_interval: must be positive when enabled, got %v", c.RetryConfig.InitialInterval))
 		}
-		if c.RetryOnFailure.MaxInterval < c.RetryOnFailure.InitialInterval {
-			errs = append(errs, fmt.Errorf("retry_on_failure.max_interval: must not be less than initial_interval (%v), got %v", c.RetryOnFailure.InitialInterval, c.RetryOnFailure.MaxInterval))
+		if c.RetryConfig.MaxInterval < c.RetryConfig.InitialInterval {
+			errs = append(errs, fmt.Errorf("retry_on_failure::max_interval: must not be less than initial_interval (%v), got %v", c.RetryConfig.InitialInterval, c.RetryConfig.MaxInterval))
 		}
 	}
 	return errors.Join(errs...)

@@ -34,8 +34,8 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, "ignore", c.OnTruncate)
 				assert.False(t, c.IncludeFileName)
 				assert.Nil(t, c.Storage)
-				assert.True(t, c.RetryOnFailure.Enabled)
-				assert.Equal(t, time.Duration(0), c.RetryOnFailure.MaxElapsedTime)
+				assert.True(t, c.RetryConfig.Enabled)
+				assert.Equal(t, time.Duration(0), c.RetryConfig.MaxElapsedTime)
 			},
 		},
 		{
@@ -50,8 +50,8 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, "read_whole_file", c.OnTruncate)
 				assert.True(t, c.IncludeFileName)
 				assert.Equal(t, &storageID, c.Storage)
-				assert.Equal(t, 100*time.Millisecond, c.RetryOnFailure.InitialInterval)
-				assert.Equal(t, time.Minute, c.RetryOnFailure.MaxElapsedTime)
+				assert.Equal(t, 100*time.Millisecond, c.RetryConfig.InitialInterval)
+				assert.Equal(t, time.Minute, c.RetryConfig.MaxElapsedTime)
 			},
 		},
 		{
@@ -75,7 +75,7 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{
 			id:      component.NewIDWithName(metadata.Type, "bad_retry"),
-			wantErr: "retry_on_failure.initial_interval: must be positive when enabled, got 0s",
+			wantErr: "retry_on_failure::initial_interval: must be positive when enabled, got 0s",
 		},
 		{
 			id:        component.NewIDWithName(metadata.Type, "typo"),

@@ -151,12 +151,15 @@ func TestCrashRecoveryOnBuiltBinary(t *testing.T) {
 	require.Zero(t, torn, "output lines that are not one JSON object")
 	// Lines read again after a crash come with the ids they had (their own,
 	// or derived from the file and offset). The exporter's window is read
-	// back from its file at each start, and a json_events line is written
-	// back byte for byte, so only a line's own event_id is in the file: a
-	// line with one is never written twice; a line without one can be, when
-	// it is re-read after a crash (counted, and stated in the README).
+	// back at each start from its id log (every line's id) and from the
+	// event log (the ids the lines carry): a line with its own event_id is
+	// never written twice. A line without one is written byte for byte, so
+	// its id is only in the id log, which is written after the batch's
+	// lines: a kill between the two writes leaves that one batch's ids out.
+	// Pushes are serialised, so that is at most one batch (an emit of up to
+	// 100 lines, half of them without an id) a kill.
 	require.Zero(t, dups[0], "lines with an event_id written twice")
-	require.Less(t, dups[1], total/20, "lines without an event_id written twice: more than 5%")
+	require.LessOrEqual(t, dups[1], kills*50, "lines without an event_id written twice: more than one batch a kill")
 }
 
 // readDelivered counts the lines of the exporter's files (events.jsonl and

@@ -26,8 +26,8 @@ func createDefaultConfig() component.Config {
 	// unless asked for (include_file_name / include_file_path).
 	fc.IncludeFileName = false
 	return &Config{
-		Config:         *fc,
-		RetryOnFailure: defaultRetry(),
+		Config:      *fc,
+		RetryConfig: defaultRetry(),
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,16 +39,28 @@ func sortedIDs(s *idSink) []string {
 
 // readOnce tails the files of dir from the beginning with a fresh receiver
 // (no checkpoints), as a replay after a crash before the checkpoint does,
-// and returns the ids it gave.
+// and returns the ids it gave. The sentinel lines of its barrier are cut off
+// again afterwards, so the files are as they were for the next read.
 func readOnce(t *testing.T, dir string, glob string, want int) []string {
 	t.Helper()
 	cfg := testConfig(dir)
 	cfg.Include = []string{filepath.Join(dir, glob)}
+	paths, err := filepath.Glob(cfg.Include[0])
+	require.NoError(t, err)
+	sizes := make([]int64, len(paths))
+	for i, p := range paths {
+		st, err := os.Stat(p)
+		require.NoError(t, err)
+		sizes[i] = st.Size()
+	}
 	sink := newIDSink()
 	stop := startReceiver(t, nopSettings(), cfg, sink, nil)
 	sink.waitTotal(t, want)
-	time.Sleep(10 * cfg.PollInterval)
+	sink.settle(t, paths...)
 	stop()
+	for i, p := range paths {
+		require.NoError(t, os.Truncate(p, sizes[i]))
+	}
 	_, total := sink.snapshot()
 	require.Equal(t, want, total)
 	return sortedIDs(sink)
@@ -109,7 +120,7 @@ func TestLineIDsFollowRenamedFile(t *testing.T) {
 	appendLines(t, path, anonLines(500, 510)...)
 	stop = startReceiver(t, nopSettings(), cfg, sink, host)
 	sink.waitTotal(t, 130)
-	time.Sleep(10 * cfg.PollInterval)
+	sink.settle(t, path, path+".1")
 	stop()
 	got := sortedIDs(sink)
 	require.Len(t, got, 130)

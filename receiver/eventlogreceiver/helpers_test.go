@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,16 +48,22 @@ func seqLines(prefix string, from, to int) []string {
 	return out
 }
 
+// barrierPrefix starts the event_id of the sentinel lines settle appends; the
+// sink counts them apart from the records a test checks.
+const barrierPrefix = "barrier-"
+
 // idSink records the track.event_id of every record it is given.
 type idSink struct {
-	mu     sync.Mutex
-	counts map[string]int
-	total  int
-	logs   []plog.Logs
-	fail   func() error // returns the error for the next call, nil to accept
+	mu       sync.Mutex
+	counts   map[string]int
+	total    int
+	barriers map[string]int // sentinels of settle, by id
+	rounds   int            // settle calls so far, for unique sentinel ids
+	logs     []plog.Logs
+	fail     func() error // returns the error for the next call, nil to accept
 }
 
-func newIDSink() *idSink { return &idSink{counts: map[string]int{}} }
+func newIDSink() *idSink { return &idSink{counts: map[string]int{}, barriers: map[string]int{}} }
 
 func (s *idSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
@@ -72,6 +79,10 @@ func (s *idSink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 		id := ""
 		if v, ok := lr.Attributes().Get(track.AttrEventID); ok {
 			id = v.AsString()
+		}
+		if strings.HasPrefix(id, barrierPrefix) {
+			s.barriers[id]++
+			return
 		}
 		s.counts[id]++
 		s.total++
@@ -101,6 +112,51 @@ func (s *idSink) waitTotal(t testing.TB, n int) {
 	}
 	_, total := s.snapshot()
 	t.Fatalf("got %d records, want %d", total, n)
+}
+
+// settle is the barrier after which a test's counts are final: it appends a
+// sentinel line (with its own event_id) to each file and waits until every
+// sentinel has arrived. fileconsumer reads a file in order, so a duplicate of
+// an earlier line of these files (a re-read from a lost offset, a rotated
+// file taken for a new one) would have arrived before its sentinel; and it
+// finishes every file of one poll before the next, so a sentinel in a new
+// file arrives after everything the earlier polls read.
+func (s *idSink) settle(t testing.TB, paths ...string) {
+	t.Helper()
+	s.mu.Lock()
+	s.rounds++
+	round := s.rounds
+	s.mu.Unlock()
+	ids := make([]string, len(paths))
+	for i, p := range paths {
+		ids[i] = fmt.Sprintf("%s%d-%d", barrierPrefix, round, i)
+		appendLines(t, p, eventLine(ids[i], 0))
+	}
+	s.waitBarriers(t, ids...)
+}
+
+// waitBarriers waits until every sentinel id has arrived.
+func (s *idSink) waitBarriers(t testing.TB, ids ...string) {
+	t.Helper()
+	missing := func() []string {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var out []string
+		for _, id := range ids {
+			if s.barriers[id] == 0 {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if len(missing()) == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("sentinel lines %v did not arrive within 30s", missing())
 }
 
 // requireExactly checks every id in want arrived exactly once and nothing else did.
@@ -162,8 +218,8 @@ func testConfig(dir string) *Config {
 	cfg.Include = []string{filepath.Join(dir, "*.jsonl")}
 	cfg.StartAt = "beginning"
 	cfg.PollInterval = 20 * time.Millisecond
-	cfg.RetryOnFailure.InitialInterval = 10 * time.Millisecond
-	cfg.RetryOnFailure.MaxInterval = 50 * time.Millisecond
+	cfg.RetryConfig.InitialInterval = 10 * time.Millisecond
+	cfg.RetryConfig.MaxInterval = 50 * time.Millisecond
 	return cfg
 }
 

@@ -139,7 +139,7 @@ func (r *eventlogReceiver) emit(ctx context.Context, tokens [][]byte, fileAttrs 
 }
 
 func (r *eventlogReceiver) deliver(ctx context.Context, logs plog.Logs, n int) error {
-	retry := r.cfg.RetryOnFailure
+	retry := r.cfg.RetryConfig
 	wait := retry.InitialInterval
 	start := time.Now()
 	for {

@@ -33,6 +33,7 @@ func TestTailsFromBeginningAndFollowsAppends(t *testing.T) {
 	more := seqLines("a", 250, 300)
 	appendLines(t, path, more...)
 	sink.waitTotal(t, 300)
+	sink.settle(t, path)
 	sink.requireExactly(t, seqIDs("a", 0, 300))
 
 	// The mapping is json_events': event name, body, severity text, category, component.
@@ -70,6 +71,7 @@ func TestStartAtEndSkipsExistingLines(t *testing.T) {
 	}, 30*time.Second, 10*time.Millisecond)
 	appendLines(t, path, seqLines("new", 0, 5)...)
 	sink.waitTotal(t, 5)
+	sink.settle(t, path)
 	sink.requireExactly(t, seqIDs("new", 0, 5))
 }
 
@@ -116,6 +118,7 @@ func TestMalformedLinesInTheMiddleAreSkippedCountedAndLogged(t *testing.T) {
 	sink := newIDSink()
 	startReceiver(t, set, testConfig(dir), sink, nil)
 	sink.waitTotal(t, 6)
+	sink.settle(t, path)
 	sink.requireExactly(t, seqIDs("m", 0, 6))
 
 	got, err := tel.GetMetric("otelcol_receiver_eventlog_malformed_lines")
@@ -138,9 +141,10 @@ func TestMalformedLinesInTheMiddleAreSkippedCountedAndLogged(t *testing.T) {
 
 func TestManyFilesAtOnce(t *testing.T) {
 	dir := t.TempDir()
-	var want []string
+	var want, paths []string
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
-		appendLines(t, filepath.Join(dir, name+".jsonl"), seqLines(name, 0, 120)...)
+		paths = append(paths, filepath.Join(dir, name+".jsonl"))
+		appendLines(t, paths[len(paths)-1], seqLines(name, 0, 120)...)
 		want = append(want, seqIDs(name, 0, 120)...)
 	}
 	// Not matched by the glob.
@@ -148,6 +152,7 @@ func TestManyFilesAtOnce(t *testing.T) {
 	sink := newIDSink()
 	startReceiver(t, nopSettings(), testConfig(dir), sink, nil)
 	sink.waitTotal(t, len(want))
+	sink.settle(t, paths...)
 	sink.requireExactly(t, want)
 }
 
@@ -169,7 +174,7 @@ func TestRotationRenameAndCreate(t *testing.T) {
 	appendLines(t, path, seqLines("r", 111, 200)...)
 
 	sink.waitTotal(t, 200)
-	time.Sleep(20 * testConfig(dir).PollInterval) // room for a duplicate to show up
+	sink.settle(t, path)
 	sink.requireExactly(t, seqIDs("r", 0, 200))
 }
 
@@ -189,12 +194,19 @@ func TestRotationRenameWithinTheGlob(t *testing.T) {
 	appendLines(t, path+".1", seqLines("g", 100, 105)...)
 	appendLines(t, path, seqLines("g", 105, 150)...)
 	sink.waitTotal(t, 150)
-	time.Sleep(20 * cfg.PollInterval)
+	sink.settle(t, path, path+".1")
 	sink.requireExactly(t, seqIDs("g", 0, 150))
 }
 
 func TestRotationCopyTruncate(t *testing.T) {
-	for _, glob := range []string{"events.jsonl", "events.jsonl*"} {
+	for _, tc := range []struct {
+		glob    string
+		matched []string // the files the glob matches after the rotation
+	}{
+		{"events.jsonl", []string{"events.jsonl"}},
+		{"events.jsonl*", []string{"events.jsonl", "events.jsonl.1"}},
+	} {
+		glob := tc.glob
 		t.Run(glob, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "events.jsonl")
@@ -214,7 +226,11 @@ func TestRotationCopyTruncate(t *testing.T) {
 			appendLines(t, path, seqLines("c", 100, 180)...)
 
 			sink.waitTotal(t, 180)
-			time.Sleep(20 * cfg.PollInterval)
+			var matched []string
+			for _, name := range tc.matched {
+				matched = append(matched, filepath.Join(dir, name))
+			}
+			sink.settle(t, matched...)
 			sink.requireExactly(t, seqIDs("c", 0, 180))
 		})
 	}
@@ -243,7 +259,7 @@ func TestRestartWithStorageNeitherLosesNorRereads(t *testing.T) {
 	cfg2.StartAt = "end"
 	startReceiver(t, nopSettings(), cfg2, sink, host)
 	sink.waitTotal(t, 250)
-	time.Sleep(20 * cfg.PollInterval)
+	sink.settle(t, path, filepath.Join(dir, "other.jsonl"))
 	sink.requireExactly(t, append(seqIDs("s", 0, 220), seqIDs("o", 0, 30)...))
 }
 
@@ -261,6 +277,7 @@ func TestRetryableConsumerErrorsAreRetriedNotLost(t *testing.T) {
 	}
 	startReceiver(t, nopSettings(), testConfig(dir), sink, nil)
 	sink.waitTotal(t, 250)
+	sink.settle(t, filepath.Join(dir, "events.jsonl"))
 	sink.requireExactly(t, seqIDs("e", 0, 250))
 }
 
@@ -322,6 +339,7 @@ func TestLineNumbersCarryOnAcrossRestarts(t *testing.T) {
 	set.Logger = zap.New(core)
 	startReceiver(t, set, cfg, sink, host)
 	sink.waitTotal(t, 131)
+	sink.settle(t, path)
 	warned := logs.FilterMessage("Skipping malformed event log line").All()
 	require.Len(t, warned, 1)
 	assert.Equal(t, int64(131), warned[0].ContextMap()["line"])

@@ -72,7 +72,13 @@ func TestSpoolFilesWrittenWhileDownAreReadOnceAndDeleted(t *testing.T) {
 	startReceiver(t, nopSettings(), spoolConfig(dir), sink, host)
 	sink.waitTotal(t, 215)
 	requireGone(t, d)
-	time.Sleep(20 * spoolConfig(dir).PollInterval)
+	// The files read are gone, so nothing of them can be read again; a
+	// sealed sentinel file arrives in a poll after any that read them.
+	sentinel := filepath.Join(dir, "unitrack-spool-h-5-ee-00001")
+	appendLines(t, sentinel+".part", eventLine(barrierPrefix+"spool", 0))
+	require.NoError(t, os.Rename(sentinel+".part", sentinel+".jsonl"))
+	sink.waitBarriers(t, barrierPrefix+"spool")
+	requireGone(t, sentinel+".jsonl")
 	want := append(append(append(seqIDs("a", 0, 120), seqIDs("b", 0, 40)...), seqIDs("c", 0, 30)...), seqIDs("d", 0, 25)...)
 	sink.requireExactly(t, want)
 }
@@ -85,15 +91,19 @@ func TestSpoolFileIsKeptWhileTheConsumerRefusesIt(t *testing.T) {
 
 	sink := newIDSink()
 	var accept atomic.Bool
+	var refused atomic.Int64
 	sink.fail = func() error {
 		if !accept.Load() {
+			refused.Add(1)
 			return errors.New("memory limiter: refused for now")
 		}
 		return nil
 	}
 	startReceiver(t, nopSettings(), spoolConfig(dir), sink, host)
-	// Refused batches are retried and the file is not deleted meanwhile.
-	time.Sleep(30 * spoolConfig(dir).PollInterval)
+	// Refused batches are retried and the file is not deleted meanwhile:
+	// the file is still there after the batch was refused and retried
+	// several times.
+	require.Eventually(t, func() bool { return refused.Load() >= 5 }, 30*time.Second, 10*time.Millisecond)
 	_, err := os.Stat(path)
 	require.NoError(t, err, "the spool file was deleted before its lines were accepted")
 	accept.Store(true)
@@ -122,7 +132,9 @@ func TestRelativeExcludesMatchRelativeIncludes(t *testing.T) {
 	sink := newIDSink()
 	startReceiver(t, set, cfg, sink, nil)
 	sink.waitTotal(t, 10)
-	time.Sleep(20 * cfg.PollInterval)
+	// The excluded files would have been read in the same poll as
+	// events.jsonl's first lines, so before the sentinel appended after them.
+	sink.settle(t, "var/legacy/events.jsonl")
 	sink.requireExactly(t, seqIDs("e", 0, 10))
 	require.Zero(t, logs.FilterMessage("Skipping malformed event log line").Len(), "the .gz file was read")
 }

@@ -62,7 +62,7 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{name: "bad_formats", wantErr: "formats::1: expected one of track_event, json_events, dashboard, health_monitor, circuit_breaker, background_tasks, notification, blog, got \"dashbord\"\nrequire_origin: needs cors::allowed_origins (the pages allowed to send)"},
-		{name: "bad_hosts", wantErr: "allowed_hosts[0]: expected a bare host name without scheme, port or path, got \"http://box1.lan\"\nallowed_hosts[1]: a wildcard is only allowed as a leading \"*.\", got \"a.*.example\""},
+		{name: "bad_hosts", wantErr: "allowed_hosts::0: expected a bare host name without scheme, port or path, got \"http://box1.lan\"\nallowed_hosts::1: a wildcard is only allowed as a leading \"*.\", got \"a.*.example\""},
 		{name: "bad_prefix", wantErr: `path_prefix: "track/" must start with "/"`},
 		{name: "trailing_slash", wantErr: `path_prefix: "/track/" must not end with "/"`},
 		{name: "query_prefix", wantErr: `path_prefix: "/a?b" must be a plain path (no ?, #, %, spaces)`},
