@@ -33,6 +33,11 @@ type SinkPolicy struct {
 	WhenFull string `mapstructure:"when_full"`
 	// MaxBlock bounds how long a request waits for a "block" sink.
 	MaxBlock time.Duration `mapstructure:"max_block"`
+	// Sink is the sink name the pipeline's route select keeps (track.routes),
+	// for an optional sink whose pipeline takes only some events: its drops
+	// count only the records routed to it (and those without track.routes).
+	// Empty: the pipeline takes every record, and a drop counts them all.
+	Sink string `mapstructure:"sink"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/connector/sinksconnector/internal/metadata"
+	"github.com/unitrack/unitrack/internal/routing"
 	"github.com/unitrack/unitrack/internal/sinkhealth"
 )
 
@@ -40,6 +41,9 @@ type sink struct {
 	next    consumer.Logs
 	mutates bool
 	attrs   metric.MeasurementOption
+	// name is the sink its pipeline's select keeps (empty: no select, the
+	// pipeline takes everything): a drop counts what it would have kept.
+	name string
 
 	// lastLog (unix nanoseconds) and unlogged rate-limit the Warn lines.
 	lastLog  atomic.Int64
@@ -101,6 +105,7 @@ func newSinksConnector(set connector.Settings, cfg *Config, next consumer.Logs) 
 			next:    cons,
 			mutates: cons.Capabilities().MutatesData,
 			attrs:   metric.WithAttributeSet(attribute.NewSet(attribute.String("pipeline", id.String()))),
+			name:    cfg.Pipelines[id.String()].Sink,
 		}
 		if s.policy.WhenFull == sinkhealth.WhenFullBlock {
 			c.required = append(c.required, s)
@@ -188,6 +193,26 @@ func (c *sinksConnector) each(ctx context.Context, sinks []*sink, ld plog.Logs, 
 	return errors.Join(permanent...)
 }
 
+// routed counts the records of ld the sink's select would keep: those whose
+// track.routes holds its name, and those without track.routes (counting
+// them never hides a loss). Without a name every record counts.
+func (s *sink) routed(ld plog.Logs) int {
+	if s.name == "" {
+		return ld.LogRecordCount()
+	}
+	n := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if has, routed := routing.Holds(lr.Attributes(), s.name); has || !routed {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
 func (s *sink) prepare(ld plog.Logs) plog.Logs {
 	if !s.mutates {
 		return ld
@@ -247,7 +272,7 @@ func (c *sinksConnector) offerOrDrop(ctx context.Context, s *sink, ld plog.Logs)
 	if err == nil {
 		return nil
 	}
-	n := ld.LogRecordCount()
+	n := s.routed(ld)
 	c.tb.ConnectorSinksDroppedLogRecords.Add(ctx, int64(n), s.attrs)
 	c.record(s, sinkhealth.KindDropped, n, err)
 	if c.shouldLog(s, n) {

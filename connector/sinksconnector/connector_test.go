@@ -21,6 +21,7 @@ import (
 
 	"github.com/unitrack/unitrack/connector/sinksconnector/internal/metadata"
 	"github.com/unitrack/unitrack/internal/sinkhealth"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 // Every pipeline gets every record in a copy of its own: a pipeline that
@@ -235,4 +236,31 @@ func sumBy(t *testing.T, tel *componenttest.Telemetry, name string) map[string]i
 		out[v.AsString()] += dp.Value
 	}
 	return out
+}
+
+// With `sink` set a drop counts what the sink would have kept: the records
+// whose track.routes holds it, and those without track.routes; records
+// routed elsewhere are not its loss. Without it every record counts.
+func TestDroppedCountsTheRecordsRoutedToTheSink(t *testing.T) {
+	for sinkKey, want := range map[string]int64{"": 10, "observability": 5} {
+		t.Run("sink="+sinkKey, func(t *testing.T) {
+			tel := componenttest.NewTelemetry()
+			t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+			obs := newTestPipeline(t, "observability", 1, nil)
+			c := newConnectorWith(t, tel, map[*testPipeline]SinkPolicy{obs: {WhenFull: "drop_newest", Sink: sinkKey}})
+			obs.fill(t)
+			ld := testLogs(10)
+			lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+			for i := range 8 {
+				routes := lrs.At(i).Attributes().PutEmptySlice(track.AttrRoutes)
+				routes.AppendEmpty().SetStr("dashboard")
+				if i < 3 {
+					routes.AppendEmpty().SetStr("observability")
+				}
+			}
+			require.NoError(t, c.ConsumeLogs(context.Background(), ld))
+			assert.Equal(t, map[string]int64{"logs/observability": want}, sumBy(t, tel, "otelcol_connector_sinks_dropped_log_records"),
+				"with sink set: 3 routed to observability and 2 without track.routes")
+		})
+	}
 }

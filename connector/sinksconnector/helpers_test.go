@@ -174,11 +174,20 @@ func countRecords(lds []plog.Logs) int {
 // by name (block or drop_newest) and max_block.
 func newConnector(t *testing.T, tel *componenttest.Telemetry, maxBlock time.Duration, pipes map[*testPipeline]string) connector.Logs {
 	t.Helper()
+	policies := map[*testPipeline]SinkPolicy{}
+	for p, whenFull := range pipes {
+		policies[p] = SinkPolicy{WhenFull: whenFull, MaxBlock: maxBlock}
+	}
+	return newConnectorWith(t, tel, policies)
+}
+
+func newConnectorWith(t *testing.T, tel *componenttest.Telemetry, pipes map[*testPipeline]SinkPolicy) connector.Logs {
+	t.Helper()
 	consumers := map[pipeline.ID]consumer.Logs{}
 	cfg := &Config{Pipelines: map[string]SinkPolicy{}}
 	for p, policy := range pipes {
 		consumers[p.id] = p.proc
-		cfg.Pipelines[p.id.String()] = SinkPolicy{WhenFull: policy, MaxBlock: maxBlock}
+		cfg.Pipelines[p.id.String()] = policy
 	}
 	require.NoError(t, cfg.Validate())
 	set := connectortest.NewNopSettings(metadata.Type)

@@ -243,3 +243,25 @@ func SortedUnique(names []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// Holds reports whether a record's attributes route it to sink (its
+// track.routes holds the name), and whether it carries track.routes at all.
+// A string value counts as a one-element list; any other type holds nothing.
+func Holds(attrs pcommon.Map, sink string) (has, routed bool) {
+	v, ok := attrs.Get(track.AttrRoutes)
+	if !ok {
+		return false, false
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		sl := v.Slice()
+		for i := 0; i < sl.Len(); i++ {
+			if e := sl.At(i); e.Type() == pcommon.ValueTypeStr && e.Str() == sink {
+				return true, true
+			}
+		}
+	case pcommon.ValueTypeStr:
+		return v.Str() == sink, true
+	}
+	return false, true
+}

@@ -2,13 +2,11 @@ package routeprocessor // import "github.com/unitrack/unitrack/processor/routepr
 
 import (
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
 
 	"github.com/unitrack/unitrack/internal/routing"
-	"github.com/unitrack/unitrack/internal/track"
 )
 
 func nopTelemetry() component.TelemetrySettings {
@@ -30,28 +28,6 @@ func newTable(cfg *Config, set component.TelemetrySettings) (*routing.Table, err
 	return routing.Compile(routingRoutes(cfg.Routes), cfg.DefaultSinks, set)
 }
 
-// hasRoute reports whether the record's track.routes holds sink, and whether
-// it has a track.routes at all. A string value counts as a one-element list;
-// any other type holds nothing.
-func hasRoute(attrs pcommon.Map, sink string) (has, routed bool) {
-	v, ok := attrs.Get(track.AttrRoutes)
-	if !ok {
-		return false, false
-	}
-	switch v.Type() {
-	case pcommon.ValueTypeSlice:
-		sl := v.Slice()
-		for i := 0; i < sl.Len(); i++ {
-			if e := sl.At(i); e.Type() == pcommon.ValueTypeStr && e.Str() == sink {
-				return true, true
-			}
-		}
-	case pcommon.ValueTypeStr:
-		return v.Str() == sink, true
-	}
-	return false, true
-}
-
 // selectResult counts what selectSink did.
 type selectResult struct {
 	kept, dropped int
@@ -66,7 +42,7 @@ func selectSink(ld plog.Logs, sink string) selectResult {
 	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				has, routed := hasRoute(lr.Attributes(), sink)
+				has, routed := routing.Holds(lr.Attributes(), sink)
 				if has {
 					res.kept++
 					return false

@@ -68,7 +68,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ConnectorSinksDroppedLogRecords, err = builder.meter.Int64Counter(
 		"otelcol_connector_sinks_dropped_log_records",
-		metric.WithDescription("Log records an optional (when_full drop_newest) sink pipeline refused and that were dropped for it; counted before the pipeline's own route filter. [Development]"),
+		metric.WithDescription("Log records an optional (when_full drop_newest) sink pipeline refused and that were dropped for it; with the pipeline's sink set, only the records routed to it (or without track.routes) are counted. [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
