@@ -45,7 +45,14 @@ func renderBody(p *post, dashboardURL string) {
 		fmt.Fprintf(&b, " · **Service:** %s", escapeMarkdown(p.Service))
 	}
 	if p.Subject != "" {
-		fmt.Fprintf(&b, " · **Subject:** %s", escapeMarkdown(p.Subject))
+		// In words where internal/incident knows the subject, else as stored.
+		subject := p.Subject
+		if key, value, ok := strings.Cut(p.Subject, "="); ok {
+			if phrase := incident.SubjectPhrase(key, value); phrase != "" {
+				subject = phrase
+			}
+		}
+		fmt.Fprintf(&b, " · **Subject:** %s", escapeMarkdown(subject))
 	}
 	b.WriteString("\n\n| Fact | Value |\n|---|---|\n")
 	fmt.Fprintf(&b, "| First event | %s |\n", fmtTime(p.FirstEvent))

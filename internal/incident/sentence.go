@@ -178,14 +178,23 @@ func Narrative(s Story) string {
 	return b.String()
 }
 
+// SubjectPhrase names a subject the way a person does ("MCP server
+// filesystem", "Task nightly_summary" for mcp.server.name=filesystem and
+// task.name=nightly_summary); "" when the key is not a known subject or the
+// value is empty.
+func SubjectPhrase(key, value string) string {
+	sub := subjectByKey(key)
+	if sub == nil || value == "" {
+		return ""
+	}
+	return strings.TrimSpace(sub.noun + " " + value)
+}
+
 // what is the firing sentence without the resolution.
 func (s Story) what() string {
 	prefix := s.Service
-	if sub := subjectByKey(s.SubjectKey); sub != nil && s.Subject != "" {
-		prefix = strings.TrimSpace(sub.noun + " " + s.Subject)
-		if sub.noun == "" {
-			prefix = s.Subject
-		}
+	if p := SubjectPhrase(s.SubjectKey, s.Subject); p != "" {
+		prefix = p
 	}
 	f := s.Facts
 	errText := f[track.AttrExceptionMessage]
