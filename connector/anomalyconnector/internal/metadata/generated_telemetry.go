@@ -4,79 +4,39 @@ package metadata
 
 import (
 	"errors"
-	"sync"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
 )
 
-func Meter(settings component.TelemetrySettings) metric.Meter {
-	return settings.MeterProvider.Meter(ScopeName)
-}
-
-func Tracer(settings component.TelemetrySettings) trace.Tracer {
-	return settings.TracerProvider.Tracer(ScopeName)
-}
-
-// TelemetryBuilder provides an interface for components to report telemetry
-// as defined in metadata and user config.
+// TelemetryBuilder holds the component's instruments (metadata.yaml's
+// telemetry.metrics; all int counters, so nothing registers a callback).
 type TelemetryBuilder struct {
-	meter                          metric.Meter
-	mu                             sync.Mutex
-	registrations                  []metric.Registration
 	ConnectorAnomalyRecordsDropped metric.Int64Counter
 	ConnectorAnomalyRecordsEmitted metric.Int64Counter
 	ConnectorAnomalySeriesRefused  metric.Int64Counter
 }
 
-// TelemetryBuilderOption applies changes to default builder.
-type TelemetryBuilderOption interface {
-	apply(*TelemetryBuilder)
-}
+// Shutdown releases the builder: int counters hold nothing to release.
+func (*TelemetryBuilder) Shutdown() {}
 
-type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
-
-func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
-	tbof(mb)
-}
-
-// Shutdown unregister all registered callbacks for async instruments.
-func (builder *TelemetryBuilder) Shutdown() {
-	builder.mu.Lock()
-	defer builder.mu.Unlock()
-	for _, reg := range builder.registrations {
-		reg.Unregister()
-	}
-}
-
-// NewTelemetryBuilder provides a struct with methods to update all internal telemetry
-// for a component
-func NewTelemetryBuilder(settings component.TelemetrySettings, options ...TelemetryBuilderOption) (*TelemetryBuilder, error) {
+// NewTelemetryBuilder creates the component's instruments on its meter.
+func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilder, error) {
+	meter := settings.MeterProvider.Meter(ScopeName)
 	builder := TelemetryBuilder{}
-	for _, op := range options {
-		op.apply(&builder)
-	}
-	builder.meter = Meter(settings)
 	var err, errs error
-	builder.ConnectorAnomalyRecordsDropped, err = builder.meter.Int64Counter(
-		"otelcol_connector_anomaly_records_dropped",
+	builder.ConnectorAnomalyRecordsDropped, err = meter.Int64Counter("otelcol_connector_anomaly_records_dropped",
 		metric.WithDescription("Number of anomaly records dropped because the routing pipeline refused them for good or too many were pending. [Alpha]"),
-		metric.WithUnit("{record}"),
-	)
+		metric.WithUnit("{record}"))
 	errs = errors.Join(errs, err)
-	builder.ConnectorAnomalyRecordsEmitted, err = builder.meter.Int64Counter(
-		"otelcol_connector_anomaly_records_emitted",
+	builder.ConnectorAnomalyRecordsEmitted, err = meter.Int64Counter("otelcol_connector_anomaly_records_emitted",
 		metric.WithDescription("Number of anomaly records sent into the routing pipeline, by kind (error_rate, silence, new_error_name) and status (detected, resolved). [Alpha]"),
-		metric.WithUnit("{record}"),
-	)
+		metric.WithUnit("{record}"))
 	errs = errors.Join(errs, err)
-	builder.ConnectorAnomalySeriesRefused, err = builder.meter.Int64Counter(
-		"otelcol_connector_anomaly_series_refused",
+	builder.ConnectorAnomalySeriesRefused, err = meter.Int64Counter("otelcol_connector_anomaly_series_refused",
 		metric.WithDescription("Number of events whose new series was not tracked because max_series was reached. [Alpha]"),
-		metric.WithUnit("{event}"),
-	)
+		metric.WithUnit("{event}"))
 	errs = errors.Join(errs, err)
 	return &builder, errs
 }

@@ -4,79 +4,39 @@ package metadata
 
 import (
 	"errors"
-	"sync"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
 )
 
-func Meter(settings component.TelemetrySettings) metric.Meter {
-	return settings.MeterProvider.Meter(ScopeName)
-}
-
-func Tracer(settings component.TelemetrySettings) trace.Tracer {
-	return settings.TracerProvider.Tracer(ScopeName)
-}
-
-// TelemetryBuilder provides an interface for components to report telemetry
-// as defined in metadata and user config.
+// TelemetryBuilder holds the component's instruments (metadata.yaml's
+// telemetry.metrics; all int counters, so nothing registers a callback).
 type TelemetryBuilder struct {
-	meter                           metric.Meter
-	mu                              sync.Mutex
-	registrations                   []metric.Registration
 	ConnectorSinksBlockedRequests   metric.Int64Counter
 	ConnectorSinksDroppedLogRecords metric.Int64Counter
 	ConnectorSinksRefusedLogRecords metric.Int64Counter
 }
 
-// TelemetryBuilderOption applies changes to default builder.
-type TelemetryBuilderOption interface {
-	apply(*TelemetryBuilder)
-}
+// Shutdown releases the builder: int counters hold nothing to release.
+func (*TelemetryBuilder) Shutdown() {}
 
-type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
-
-func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
-	tbof(mb)
-}
-
-// Shutdown unregister all registered callbacks for async instruments.
-func (builder *TelemetryBuilder) Shutdown() {
-	builder.mu.Lock()
-	defer builder.mu.Unlock()
-	for _, reg := range builder.registrations {
-		reg.Unregister()
-	}
-}
-
-// NewTelemetryBuilder provides a struct with methods to update all internal telemetry
-// for a component
-func NewTelemetryBuilder(settings component.TelemetrySettings, options ...TelemetryBuilderOption) (*TelemetryBuilder, error) {
+// NewTelemetryBuilder creates the component's instruments on its meter.
+func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilder, error) {
+	meter := settings.MeterProvider.Meter(ScopeName)
 	builder := TelemetryBuilder{}
-	for _, op := range options {
-		op.apply(&builder)
-	}
-	builder.meter = Meter(settings)
 	var err, errs error
-	builder.ConnectorSinksBlockedRequests, err = builder.meter.Int64Counter(
-		"otelcol_connector_sinks_blocked_requests",
+	builder.ConnectorSinksBlockedRequests, err = meter.Int64Counter("otelcol_connector_sinks_blocked_requests",
 		metric.WithDescription("Requests that had to wait for a must-not-drop sink pipeline (at least one retry). [Development]"),
-		metric.WithUnit("{request}"),
-	)
+		metric.WithUnit("{request}"))
 	errs = errors.Join(errs, err)
-	builder.ConnectorSinksDroppedLogRecords, err = builder.meter.Int64Counter(
-		"otelcol_connector_sinks_dropped_log_records",
+	builder.ConnectorSinksDroppedLogRecords, err = meter.Int64Counter("otelcol_connector_sinks_dropped_log_records",
 		metric.WithDescription("Log records an optional (when_full drop_newest) sink pipeline refused and that were dropped for it; with the pipeline's sink set, only the records routed to it (or without track.routes) are counted. [Development]"),
-		metric.WithUnit("{record}"),
-	)
+		metric.WithUnit("{record}"))
 	errs = errors.Join(errs, err)
-	builder.ConnectorSinksRefusedLogRecords, err = builder.meter.Int64Counter(
-		"otelcol_connector_sinks_refused_log_records",
+	builder.ConnectorSinksRefusedLogRecords, err = meter.Int64Counter("otelcol_connector_sinks_refused_log_records",
 		metric.WithDescription("Log records refused to the sender because a must-not-drop (when_full block) sink pipeline could not take them within max_block. [Development]"),
-		metric.WithUnit("{record}"),
-	)
+		metric.WithUnit("{record}"))
 	errs = errors.Join(errs, err)
 	return &builder, errs
 }

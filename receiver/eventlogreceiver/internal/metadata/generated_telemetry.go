@@ -4,72 +4,34 @@ package metadata
 
 import (
 	"errors"
-	"sync"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
 )
 
-func Meter(settings component.TelemetrySettings) metric.Meter {
-	return settings.MeterProvider.Meter(ScopeName)
-}
-
-func Tracer(settings component.TelemetrySettings) trace.Tracer {
-	return settings.TracerProvider.Tracer(ScopeName)
-}
-
-// TelemetryBuilder provides an interface for components to report telemetry
-// as defined in metadata and user config.
+// TelemetryBuilder holds the component's instruments (metadata.yaml's
+// telemetry.metrics; all int counters, so nothing registers a callback).
 type TelemetryBuilder struct {
-	meter                          metric.Meter
-	mu                             sync.Mutex
-	registrations                  []metric.Registration
 	ReceiverEventlogDroppedRecords metric.Int64Counter
 	ReceiverEventlogMalformedLines metric.Int64Counter
 }
 
-// TelemetryBuilderOption applies changes to default builder.
-type TelemetryBuilderOption interface {
-	apply(*TelemetryBuilder)
-}
+// Shutdown releases the builder: int counters hold nothing to release.
+func (*TelemetryBuilder) Shutdown() {}
 
-type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
-
-func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
-	tbof(mb)
-}
-
-// Shutdown unregister all registered callbacks for async instruments.
-func (builder *TelemetryBuilder) Shutdown() {
-	builder.mu.Lock()
-	defer builder.mu.Unlock()
-	for _, reg := range builder.registrations {
-		reg.Unregister()
-	}
-}
-
-// NewTelemetryBuilder provides a struct with methods to update all internal telemetry
-// for a component
-func NewTelemetryBuilder(settings component.TelemetrySettings, options ...TelemetryBuilderOption) (*TelemetryBuilder, error) {
+// NewTelemetryBuilder creates the component's instruments on its meter.
+func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilder, error) {
+	meter := settings.MeterProvider.Meter(ScopeName)
 	builder := TelemetryBuilder{}
-	for _, op := range options {
-		op.apply(&builder)
-	}
-	builder.meter = Meter(settings)
 	var err, errs error
-	builder.ReceiverEventlogDroppedRecords, err = builder.meter.Int64Counter(
-		"otelcol_receiver_eventlog_dropped_records",
+	builder.ReceiverEventlogDroppedRecords, err = meter.Int64Counter("otelcol_receiver_eventlog_dropped_records",
 		metric.WithDescription("Decoded records given up on after the next consumer refused them permanently or retries ran out. [Development]"),
-		metric.WithUnit("{record}"),
-	)
+		metric.WithUnit("{record}"))
 	errs = errors.Join(errs, err)
-	builder.ReceiverEventlogMalformedLines, err = builder.meter.Int64Counter(
-		"otelcol_receiver_eventlog_malformed_lines",
+	builder.ReceiverEventlogMalformedLines, err = meter.Int64Counter("otelcol_receiver_eventlog_malformed_lines",
 		metric.WithDescription("Lines of a tailed event log file that were not a valid json_events object; each is logged with file and line number and skipped. [Development]"),
-		metric.WithUnit("{line}"),
-	)
+		metric.WithUnit("{line}"))
 	errs = errors.Join(errs, err)
 	return &builder, errs
 }
