@@ -45,14 +45,7 @@ func renderBody(p *post, dashboardURL string) {
 		fmt.Fprintf(&b, " · **Service:** %s", escapeMarkdown(p.Service))
 	}
 	if p.Subject != "" {
-		// In words where internal/incident knows the subject, else as stored.
-		subject := p.Subject
-		if key, value, ok := strings.Cut(p.Subject, "="); ok {
-			if phrase := incident.SubjectPhrase(key, value); phrase != "" {
-				subject = phrase
-			}
-		}
-		fmt.Fprintf(&b, " · **Subject:** %s", escapeMarkdown(subject))
+		fmt.Fprintf(&b, " · **Subject:** %s", escapeMarkdown(subjectWords(p.Subject)))
 	}
 	b.WriteString("\n\n| Fact | Value |\n|---|---|\n")
 	fmt.Fprintf(&b, "| First event | %s |\n", fmtTime(p.FirstEvent))
@@ -320,4 +313,15 @@ func renderFeed(posts []*post, n int) ([]byte, error) {
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// subjectWords names a post's subject (stored as key=value) in words where
+// internal/incident knows the key ("MCP server filesystem"), else as stored.
+func subjectWords(subject string) string {
+	if key, value, ok := strings.Cut(subject, "="); ok {
+		if phrase := incident.SubjectPhrase(key, value); phrase != "" {
+			return phrase
+		}
+	}
+	return subject
 }
