@@ -28,6 +28,7 @@ func init() {
 	js := newSpec(JSONEvents, buildJSONEvent, jsFields)
 	js.dataWins = true
 	specs[JSONEvents] = js
+	contractKeys = js.slots
 	specs[Dashboard] = newSpec(Dashboard, buildDashboard, dbFields)
 	specs[HealthMonitor] = newSpec(HealthMonitor, buildHealth, hmFields)
 	specs[CircuitBreaker] = newSpec(CircuitBreaker, buildCircuitBreaker, cbFields)
