@@ -16,7 +16,7 @@ import (
 // enum fields, and its build, which reads a field by its declaration. The
 // parts look alike but hold each format's own contract
 // (docs/legacy-formats.md); what they share (reading a field, an enum word
-// and its severity, a body's count) lives in fields.go and at the end of
+// and its severity, a body with a count) lives in fields.go and at the end of
 // this file.
 
 var specs = map[Format]*spec{}
@@ -256,26 +256,16 @@ func buildCircuitBreaker(e *event) {
 	if e.has(cbState) {
 		e.putStr(track.AttrCBState, state)
 	}
-	fc, hasFC := e.number(cbFailureCount, "circuit_breaker.failure_count")
-	th, hasTH := e.number(cbThreshold, "circuit_breaker.threshold")
+	var failures count
+	failures.n, failures.has = e.number(cbFailureCount, "circuit_breaker.failure_count")
+	failures.of, failures.hasOf = e.number(cbThreshold, "circuit_breaker.threshold")
 	e.number(cbCooldown, "circuit_breaker.cooldown_s")
 	if e.has(cbError) {
 		e.putStr(track.AttrExceptionMessage, errMsg)
 	}
 	e.time(cbTimestamp)
-
-	var b strings.Builder
-	b.WriteString("MCP server ")
-	b.WriteString(server)
-	b.WriteString(" circuit breaker ")
-	b.WriteString(strings.ReplaceAll(ev, "_", "-"))
-	if hasFC {
-		b.WriteString(" (")
-		writeCount(&b, fc, th, hasTH)
-		b.WriteString(" failures)")
-	}
-	writeCause(&b, errMsg)
-	e.body = b.String()
+	e.body = countedBody(failures, "", " failures", errMsg,
+		"MCP server ", server, " circuit breaker ", strings.ReplaceAll(ev, "_", "-"))
 }
 
 // ---- background_tasks
@@ -311,14 +301,16 @@ func buildTask(e *event) {
 		e.putStr(track.AttrTaskID, id)
 	}
 	e.putStr(track.AttrTaskName, name)
-	attempt, hasAttempt := e.number(btAttempt, "task.attempt")
-	maxAttempts, hasMax := e.number(btMaxAttempts, "task.max_attempts")
+	var attempts count
+	attempts.n, attempts.has = e.number(btAttempt, "task.attempt")
+	attempts.of, attempts.hasOf = e.number(btMaxAttempts, "task.max_attempts")
 	e.number(btDuration, "task.duration_s")
 	if status == "failed" {
-		if !hasAttempt {
+		attempt := attempts.n
+		if !attempts.has {
 			attempt = 1
 		}
-		e.putBool(track.AttrTaskFinal, !hasMax || attempt >= maxAttempts)
+		e.putBool(track.AttrTaskFinal, !attempts.hasOf || attempt >= attempts.of)
 	}
 	errMsg := e.str(btError)
 	if e.has(btError) {
@@ -331,19 +323,7 @@ func buildTask(e *event) {
 	}
 	e.optStr(btTraceback, track.AttrExceptionStacktrace)
 	e.timeFrom(btFinishedAt, btStartedAt, btTimestamp)
-
-	var b strings.Builder
-	b.WriteString("Task ")
-	b.WriteString(name)
-	b.WriteString(" ")
-	b.WriteString(status)
-	if hasAttempt {
-		b.WriteString(" (attempt ")
-		writeCount(&b, attempt, maxAttempts, hasMax)
-		b.WriteString(")")
-	}
-	writeCause(&b, errMsg)
-	e.body = b.String()
+	e.body = countedBody(attempts, "attempt ", "", errMsg, "Task ", name, " ", status)
 }
 
 // ---- notification
@@ -419,20 +399,36 @@ func buildBlog(e *event) {
 	e.time(blTimestamp)
 }
 
-// writeCount writes n of a body's "(3/5 failures)", and "/of" when of was
-// sent.
-func writeCount(b *strings.Builder, n, of float64, hasOf bool) {
-	b.WriteString(strconv.FormatFloat(n, 'f', -1, 64))
-	if hasOf {
-		b.WriteString("/")
-		b.WriteString(strconv.FormatFloat(of, 'f', -1, 64))
-	}
+// count is a number that a body mentions, out of a total when one was
+// sent: the 3/5 of "(3/5 failures)".
+type count struct {
+	n, of      float64
+	has, hasOf bool
 }
 
-// writeCause ends a body with ": msg" when there is an error message.
-func writeCause(b *strings.Builder, msg string) {
-	if msg != "" {
-		b.WriteString(": ")
-		b.WriteString(msg)
+// countedBody is the body of a circuit_breaker or background_tasks event:
+// the head's parts, then " (" pre n[/of] post ")" when n was sent, then
+// ": cause" when there is one, as in
+// "Task memory_consolidation failed (attempt 3/3): KeyError: 'facts'".
+func countedBody(c count, pre, post, cause string, head ...string) string {
+	var b strings.Builder
+	for _, h := range head {
+		b.WriteString(h)
 	}
+	if c.has {
+		b.WriteString(" (")
+		b.WriteString(pre)
+		b.WriteString(strconv.FormatFloat(c.n, 'f', -1, 64))
+		if c.hasOf {
+			b.WriteString("/")
+			b.WriteString(strconv.FormatFloat(c.of, 'f', -1, 64))
+		}
+		b.WriteString(post)
+		b.WriteString(")")
+	}
+	if cause != "" {
+		b.WriteString(": ")
+		b.WriteString(cause)
+	}
+	return b.String()
 }
