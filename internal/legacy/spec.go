@@ -26,8 +26,9 @@ func (s *fieldSet) add(name string) field {
 }
 
 // ownFields starts the fields of one format, numbered after the common ones.
-// Declare them in one var block right after it: Go initializes package
-// variables in declaration order, so each add sees the ones before it.
+// Declare them in one var block right after it (Go initializes them in
+// declaration order, so the slots follow the block); the order only numbers
+// the slots: newSpec and the readers use the same field values.
 func ownFields() *fieldSet { return &fieldSet{next: nCommon} }
 
 const maxSlots = 24
