@@ -128,23 +128,24 @@ func (d *decoder) sortFields(e *event, obj *fastjson.Object) {
 
 // readCommon reads the fields every format shares (commonFields).
 func (e *event) readCommon() {
-	e.service = e.str(slotService, "service")
-	e.host = e.str(slotHost, "host")
-	if v := e.known[slotPID]; v != nil {
+	e.service = e.str(fieldService)
+	e.host = e.str(fieldHost)
+	if v := e.get(fieldPID); v != nil {
 		e.pid, e.hasPID = parsePID(v, &e.d.buf)
 		if !e.hasPID {
-			e.failField("pid", "an integer process id", v)
+			e.failField(fieldPID.name, "an integer process id", v)
 		}
 	}
-	e.eventID = e.idStr(slotEventID, "event_id")
-	if v := e.known[slotTraceID]; v != nil {
-		if _, ok := hexID(v, e.traceID[:]); !ok {
-			e.failField("trace_id", "32 hex digits", v)
-		}
-	}
-	if v := e.known[slotSpanID]; v != nil {
-		if _, ok := hexID(v, e.spanID[:]); !ok {
-			e.failField("span_id", "16 hex digits", v)
+	e.eventID = e.idStr(fieldEventID)
+	e.hexID(fieldTraceID, e.traceID[:], "32 hex digits")
+	e.hexID(fieldSpanID, e.spanID[:], "16 hex digits")
+}
+
+// hexID reads the id in f into dst.
+func (e *event) hexID(f field, dst []byte, expected string) {
+	if v := e.get(f); v != nil {
+		if _, ok := hexID(v, dst); !ok {
+			e.failField(f.name, expected, v)
 		}
 	}
 }

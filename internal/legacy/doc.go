@@ -11,13 +11,16 @@
 //     sortFields puts every top-level field in its format's slot (or with
 //     the unknown ones), readCommon reads the fields all formats share, the
 //     format's build reads its own, and emit writes the record.
-//   - slots.go: the slot table, the fields every format shares and newSpec,
-//     which numbers a format's own fields after them.
-//   - formats.go: one build function per format (what each field means),
-//     registered in specs; the only file that knows a format's fields.
+//   - spec.go: field (a slot and its JSON name, declared once by
+//     fieldSet.add), the fields every format shares, and newSpec, which maps
+//     a format's names to slots from the same declarations.
+//   - formats.go: per format, its own fields (one line each), its enum word
+//     tables and its build function (what each field means), registered in
+//     specs; the only file that knows a format's fields.
 //   - event.go, fields.go: the state of one event (the slots, the queued
-//     attributes, the record's fields) and the typed readers of a slot
-//     (str, reqStr, enum, number, time, ...) that report a wrong field.
+//     attributes, the record's fields) and the typed readers of a field
+//     (str, reqStr, enum, number, time, ...) that report a wrong one by its
+//     declared name.
 //   - emit.go: the record itself: its resource group, its fields, then the
 //     queued attributes, the free-form objects and the unknown fields, with
 //     setValue turning nested JSON into pcommon values.

@@ -16,12 +16,11 @@ import (
 // "service" field decodes to; AppendJSONEvent leaves it out for that value.
 const defaultJSONEventsService = "agent-runner"
 
-// contractKeys are the top-level json_events fields the encoder spells from
-// the record itself; any other top-level key of a line is an attribute.
-var contractKeys = map[string]bool{
-	"ts": true, "level": true, "event": true, "component": true, "msg": true, "data": true,
-	"pid": true, "host": true, "service": true, "trace_id": true, "span_id": true, "event_id": true,
-}
+// contractKeys are the top-level json_events fields (the common ones and
+// jsFields: the json_events spec's slots, set by init) that the encoder
+// spells from the record itself; any other top-level key of a line is an
+// attribute.
+var contractKeys map[string]int
 
 // AppendJSONEvent appends rec as one legacy json_events line (with a trailing
 // '\n') to dst and returns the extended buffer, in the style of the legacy
@@ -221,7 +220,10 @@ func appendSentData(dst []byte, attrs pcommon.Map, topKeys pcommon.Slice) []byte
 // isTopLevel reports whether attribute k holds an unknown top-level field of
 // the line.
 func isTopLevel(k string, topKeys pcommon.Slice) bool {
-	if topKeys == (pcommon.Slice{}) || contractKeys[k] {
+	if topKeys == (pcommon.Slice{}) {
+		return false
+	}
+	if _, known := contractKeys[k]; known {
 		return false
 	}
 	for i := 0; i < topKeys.Len(); i++ {

@@ -17,7 +17,7 @@ func JSONEventID(line []byte) (id string, ok bool) {
 	if err != nil || v.Type() != fastjson.TypeObject {
 		return "", false
 	}
-	if top := v.Get("event_id"); top != nil {
+	if top := v.Get(fieldEventID.name); top != nil {
 		switch top.Type() {
 		case fastjson.TypeString:
 			if s, _ := top.StringBytes(); len(s) > 0 {
@@ -30,7 +30,7 @@ func JSONEventID(line []byte) (id string, ok bool) {
 			}
 		}
 	}
-	if d := v.Get("data", track.AttrEventID); d != nil && d.Type() == fastjson.TypeString {
+	if d := v.Get(jsData.name, track.AttrEventID); d != nil && d.Type() == fastjson.TypeString {
 		if s, _ := d.StringBytes(); len(s) > 0 {
 			return keyString(s), true
 		}

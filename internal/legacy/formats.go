@@ -10,101 +10,95 @@ import (
 	"github.com/unitrack/unitrack/internal/track"
 )
 
-// Each format below has the same three parts: the slots of its own fields
-// (numbered after the common ones, in the order init registers them), the
-// word tables of its enum fields, and its build. The parts look alike but
-// hold each format's own contract (docs/legacy-formats.md); what they share
-// (reading a slot, an enum word and its severity, a body's count) lives in
-// fields.go and at the end of this file.
+// Each format below has the same three parts: its own fields, each declared
+// once with its JSON name (ownFields numbers them after the common ones, in
+// declaration order; init gives the set to newSpec), the word tables of its
+// enum fields, and its build, which reads a field by its declaration. The
+// parts look alike but hold each format's own contract
+// (docs/legacy-formats.md); what they share (reading a field, an enum word
+// and its severity, a body with a count) lives in fields.go and at the end of
+// this file.
 
 var specs = map[Format]*spec{}
 
 func specOf(f Format) *spec { return specs[f] }
 
 func init() {
-	specs[TrackEvent] = newSpec(TrackEvent, buildTrackEvent,
-		"event_type", "message", "severity", "category", "source", "timestamp", "metadata")
-	js := newSpec(JSONEvents, buildJSONEvent,
-		"ts", "level", "event", "msg", "component", "data")
+	specs[TrackEvent] = newSpec(TrackEvent, buildTrackEvent, teFields)
+	js := newSpec(JSONEvents, buildJSONEvent, jsFields)
 	js.dataWins = true
 	specs[JSONEvents] = js
-	specs[Dashboard] = newSpec(Dashboard, buildDashboard,
-		"type", "action", "message", "stack", "url", "userAgent", "timestamp", "sessionId")
-	specs[HealthMonitor] = newSpec(HealthMonitor, buildHealth,
-		"check", "status", "previous_status", "latency_ms", "error", "checked_at", "details", "timestamp")
-	specs[CircuitBreaker] = newSpec(CircuitBreaker, buildCircuitBreaker,
-		"server", "event", "state", "failure_count", "threshold", "error", "cooldown_seconds", "timestamp")
-	specs[BackgroundTasks] = newSpec(BackgroundTasks, buildTask,
-		"task_id", "task_name", "status", "attempt", "max_attempts", "duration_s", "error", "traceback",
-		"finished_at", "started_at", "timestamp")
-	specs[Notification] = newSpec(Notification, buildNotification,
-		"title", "message", "priority", "source", "tags", "timestamp")
-	specs[Blog] = newSpec(Blog, buildBlog,
-		"title", "content", "tags", "author", "anomaly", "timestamp")
+	contractKeys = js.slots
+	specs[Dashboard] = newSpec(Dashboard, buildDashboard, dbFields)
+	specs[HealthMonitor] = newSpec(HealthMonitor, buildHealth, hmFields)
+	specs[CircuitBreaker] = newSpec(CircuitBreaker, buildCircuitBreaker, cbFields)
+	specs[BackgroundTasks] = newSpec(BackgroundTasks, buildTask, btFields)
+	specs[Notification] = newSpec(Notification, buildNotification, ntFields)
+	specs[Blog] = newSpec(Blog, buildBlog, blFields)
 }
 
 // ---- track_event
 
-const (
-	teEventType = nCommon + iota
-	teMessage
-	teSeverity
-	teCategory
-	teSource
-	teTimestamp
-	teMetadata
+var (
+	teFields    = ownFields()
+	teEventType = teFields.add("event_type")
+	teMessage   = teFields.add("message")
+	teSeverity  = teFields.add("severity")
+	teCategory  = teFields.add("category")
+	teSource    = teFields.add("source")
+	teTimestamp = teFields.add("timestamp")
+	teMetadata  = teFields.add("metadata")
 )
 
 func buildTrackEvent(e *event) {
-	e.name = e.reqStr(teEventType, "event_type")
-	e.body = e.reqStr(teMessage, "message")
-	e.severityWord(teSeverity, "severity", "info")
-	e.category = e.str(teCategory, "category")
+	e.name = e.reqStr(teEventType)
+	e.body = e.reqStr(teMessage)
+	e.severityWord(teSeverity, "info")
+	e.category = e.str(teCategory)
 	if e.category == "" {
 		e.category = "system"
 	}
-	source := e.str(teSource, "source")
+	source := e.str(teSource)
 	if source != "" {
 		if e.service == "" {
 			e.service = source
 		} else {
-			e.putStr("source", source)
+			e.putStr(teSource.name, source)
 		}
 	}
-	e.time(teTimestamp, "timestamp")
-	if o := e.object(teMetadata, "metadata"); o != nil {
-		e.flat = append(e.flat, flatObject{field: "metadata", obj: o})
-	}
+	e.time(teTimestamp)
+	e.flatten(teMetadata, "")
 }
 
 // ---- json_events
 
-const (
-	jsTS = nCommon + iota
-	jsLevel
-	jsEvent
-	jsMsg
-	jsComponent
-	jsData
+var (
+	jsFields    = ownFields()
+	jsTS        = jsFields.add("ts")
+	jsLevel     = jsFields.add("level")
+	jsEvent     = jsFields.add("event")
+	jsMsg       = jsFields.add("msg")
+	jsComponent = jsFields.add("component")
+	jsData      = jsFields.add("data")
 )
 
 func buildJSONEvent(e *event) {
-	if e.known[jsTS] == nil {
-		e.errs = append(e.errs, &FieldError{Field: "ts", Expected: timeExpected})
+	if !e.has(jsTS) {
+		e.errs = append(e.errs, &FieldError{Field: jsTS.name, Expected: timeExpected})
 	} else {
-		e.time(jsTS, "ts")
+		e.time(jsTS)
 	}
-	e.name = e.reqStr(jsEvent, "event")
-	e.severityWord(jsLevel, "level", "INFO")
+	e.name = e.reqStr(jsEvent)
+	e.severityWord(jsLevel, "INFO")
 	e.body = e.name
-	if e.known[jsMsg] != nil {
-		e.body = e.str(jsMsg, "msg")
+	if e.has(jsMsg) {
+		e.body = e.str(jsMsg)
 	}
-	component := e.optStr(jsComponent, "component", track.AttrComponent)
-	data := e.object(jsData, "data")
+	component := e.optStr(jsComponent, track.AttrComponent)
+	data := e.object(jsData)
 	var dataCategory string
 	if data != nil {
-		e.flat = append(e.flat, flatObject{field: "data", obj: data})
+		e.flat = append(e.flat, flatObject{field: jsData.name, obj: data})
 		// A line written by AppendJSONEvent carries the record's own track.*
 		// attributes in data; they are the record's, so they win.
 		if v := data.Get(track.AttrSource); v != nil && v.Type() == fastjson.TypeString {
@@ -134,15 +128,16 @@ func buildJSONEvent(e *event) {
 
 // ---- dashboard
 
-const (
-	dbType = nCommon + iota
-	dbAction
-	dbMessage
-	dbStack
-	dbURL
-	dbUserAgent
-	dbTimestamp
-	dbSessionID
+var (
+	dbFields    = ownFields()
+	dbType      = dbFields.add("type")
+	dbAction    = dbFields.add("action")
+	dbMessage   = dbFields.add("message")
+	dbStack     = dbFields.add("stack")
+	dbURL       = dbFields.add("url")
+	dbUserAgent = dbFields.add("userAgent")
+	dbTimestamp = dbFields.add("timestamp")
+	dbSessionID = dbFields.add("sessionId")
 )
 
 var dashboardTypes = newEnum(
@@ -153,35 +148,36 @@ var dashboardTypes = newEnum(
 )
 
 func buildDashboard(e *event) {
-	typ := e.kind(dbType, "type", "dashboard.", dashboardTypes)
-	e.body = e.reqStr(dbMessage, "message")
+	typ := e.kind(dbType, "dashboard.", dashboardTypes)
+	e.body = e.reqStr(dbMessage)
 	e.category = "dashboard"
-	e.optStr(dbAction, "action", track.AttrDashboardAction)
+	e.optStr(dbAction, track.AttrDashboardAction)
 	if typ == "error" {
 		e.putStr(track.AttrExceptionMessage, e.body)
-		e.optStr(dbStack, "stack", track.AttrExceptionStacktrace)
+		e.optStr(dbStack, track.AttrExceptionStacktrace)
 	} else {
-		e.keepUnused(dbStack, "stack")
+		e.keepUnused(dbStack)
 	}
-	e.optStr(dbURL, "url", track.AttrURLFull)
-	e.optStr(dbUserAgent, "userAgent", "user_agent.original")
-	if s := e.idStr(dbSessionID, "sessionId"); e.known[dbSessionID] != nil {
+	e.optStr(dbURL, track.AttrURLFull)
+	e.optStr(dbUserAgent, "user_agent.original")
+	if s := e.idStr(dbSessionID); e.has(dbSessionID) {
 		e.putStr(track.AttrSessionID, s)
 	}
-	e.time(dbTimestamp, "timestamp")
+	e.time(dbTimestamp)
 }
 
 // ---- health_monitor
 
-const (
-	hmCheck = nCommon + iota
-	hmStatus
-	hmPrevious
-	hmLatency
-	hmError
-	hmCheckedAt
-	hmDetails
-	hmTimestamp
+var (
+	hmFields    = ownFields()
+	hmCheck     = hmFields.add("check")
+	hmStatus    = hmFields.add("status")
+	hmPrevious  = hmFields.add("previous_status")
+	hmLatency   = hmFields.add("latency_ms")
+	hmError     = hmFields.add("error")
+	hmCheckedAt = hmFields.add("checked_at")
+	hmDetails   = hmFields.add("details")
+	hmTimestamp = hmFields.add("timestamp")
 )
 
 var healthStatuses = newEnum(
@@ -191,11 +187,11 @@ var healthStatuses = newEnum(
 )
 
 func buildHealth(e *event) {
-	check := e.reqStr(hmCheck, "check")
-	st := e.enum(hmStatus, "status", true, healthStatuses)
+	check := e.reqStr(hmCheck)
+	st := e.enum(hmStatus, true, healthStatuses)
 	status := st.word
-	prev := e.enum(hmPrevious, "previous_status", false, healthStatuses).word
-	errMsg := e.str(hmError, "error")
+	prev := e.enum(hmPrevious, false, healthStatuses).word
+	errMsg := e.str(hmError)
 	e.category = "health"
 	e.severity(st.sev)
 	var b strings.Builder
@@ -220,27 +216,26 @@ func buildHealth(e *event) {
 	if prev != "" {
 		e.putStr(track.AttrHealthPreviousStatus, prev)
 	}
-	e.number(hmLatency, "latency_ms", "health.latency_ms")
-	if e.known[hmError] != nil {
+	e.number(hmLatency, "health.latency_ms")
+	if e.has(hmError) {
 		e.putStr(track.AttrExceptionMessage, errMsg)
 	}
-	e.timeFrom([]int{hmCheckedAt, hmTimestamp}, []string{"checked_at", "timestamp"})
-	if o := e.object(hmDetails, "details"); o != nil {
-		e.flat = append(e.flat, flatObject{field: "details", obj: o})
-	}
+	e.timeFrom(hmCheckedAt, hmTimestamp)
+	e.flatten(hmDetails, "")
 }
 
 // ---- circuit_breaker
 
-const (
-	cbServer = nCommon + iota
-	cbEvent
-	cbState
-	cbFailureCount
-	cbThreshold
-	cbError
-	cbCooldown
-	cbTimestamp
+var (
+	cbFields       = ownFields()
+	cbServer       = cbFields.add("server")
+	cbEvent        = cbFields.add("event")
+	cbState        = cbFields.add("state")
+	cbFailureCount = cbFields.add("failure_count")
+	cbThreshold    = cbFields.add("threshold")
+	cbError        = cbFields.add("error")
+	cbCooldown     = cbFields.add("cooldown_seconds")
+	cbTimestamp    = cbFields.add("timestamp")
 )
 
 var breakerEvents = newEnum(
@@ -252,51 +247,42 @@ var breakerEvents = newEnum(
 )
 
 func buildCircuitBreaker(e *event) {
-	server := e.reqStr(cbServer, "server")
-	ev := e.kind(cbEvent, "event", "mcp.circuit_breaker.", breakerEvents)
+	server := e.reqStr(cbServer)
+	ev := e.kind(cbEvent, "mcp.circuit_breaker.", breakerEvents)
 	e.category = "mcp"
-	state := e.str(cbState, "state")
-	errMsg := e.str(cbError, "error")
+	state := e.str(cbState)
+	errMsg := e.str(cbError)
 	e.putStr(track.AttrMCPServerName, server)
-	if e.known[cbState] != nil {
+	if e.has(cbState) {
 		e.putStr(track.AttrCBState, state)
 	}
-	fc, hasFC := e.number(cbFailureCount, "failure_count", "circuit_breaker.failure_count")
-	th, hasTH := e.number(cbThreshold, "threshold", "circuit_breaker.threshold")
-	e.number(cbCooldown, "cooldown_seconds", "circuit_breaker.cooldown_s")
-	if e.known[cbError] != nil {
+	var failures count
+	failures.n, failures.has = e.number(cbFailureCount, "circuit_breaker.failure_count")
+	failures.of, failures.hasOf = e.number(cbThreshold, "circuit_breaker.threshold")
+	e.number(cbCooldown, "circuit_breaker.cooldown_s")
+	if e.has(cbError) {
 		e.putStr(track.AttrExceptionMessage, errMsg)
 	}
-	e.time(cbTimestamp, "timestamp")
-
-	var b strings.Builder
-	b.WriteString("MCP server ")
-	b.WriteString(server)
-	b.WriteString(" circuit breaker ")
-	b.WriteString(strings.ReplaceAll(ev, "_", "-"))
-	if hasFC {
-		b.WriteString(" (")
-		writeCount(&b, fc, th, hasTH)
-		b.WriteString(" failures)")
-	}
-	writeCause(&b, errMsg)
-	e.body = b.String()
+	e.time(cbTimestamp)
+	e.body = countedBody(failures, "", " failures", errMsg,
+		"MCP server ", server, " circuit breaker ", strings.ReplaceAll(ev, "_", "-"))
 }
 
 // ---- background_tasks
 
-const (
-	btTaskID = nCommon + iota
-	btTaskName
-	btStatus
-	btAttempt
-	btMaxAttempts
-	btDuration
-	btError
-	btTraceback
-	btFinishedAt
-	btStartedAt
-	btTimestamp
+var (
+	btFields      = ownFields()
+	btTaskID      = btFields.add("task_id")
+	btTaskName    = btFields.add("task_name")
+	btStatus      = btFields.add("status")
+	btAttempt     = btFields.add("attempt")
+	btMaxAttempts = btFields.add("max_attempts")
+	btDuration    = btFields.add("duration_s")
+	btError       = btFields.add("error")
+	btTraceback   = btFields.add("traceback")
+	btFinishedAt  = btFields.add("finished_at")
+	btStartedAt   = btFields.add("started_at")
+	btTimestamp   = btFields.add("timestamp")
 )
 
 var taskStatuses = newEnum(
@@ -308,24 +294,26 @@ var taskStatuses = newEnum(
 )
 
 func buildTask(e *event) {
-	name := e.reqStr(btTaskName, "task_name")
-	status := e.kind(btStatus, "status", "task.", taskStatuses)
+	name := e.reqStr(btTaskName)
+	status := e.kind(btStatus, "task.", taskStatuses)
 	e.category = "task"
-	if id := e.idStr(btTaskID, "task_id"); e.known[btTaskID] != nil {
+	if id := e.idStr(btTaskID); e.has(btTaskID) {
 		e.putStr(track.AttrTaskID, id)
 	}
 	e.putStr(track.AttrTaskName, name)
-	attempt, hasAttempt := e.number(btAttempt, "attempt", "task.attempt")
-	maxAttempts, hasMax := e.number(btMaxAttempts, "max_attempts", "task.max_attempts")
-	e.number(btDuration, "duration_s", "task.duration_s")
+	var attempts count
+	attempts.n, attempts.has = e.number(btAttempt, "task.attempt")
+	attempts.of, attempts.hasOf = e.number(btMaxAttempts, "task.max_attempts")
+	e.number(btDuration, "task.duration_s")
 	if status == "failed" {
-		if !hasAttempt {
+		attempt := attempts.n
+		if !attempts.has {
 			attempt = 1
 		}
-		e.putBool(track.AttrTaskFinal, !hasMax || attempt >= maxAttempts)
+		e.putBool(track.AttrTaskFinal, !attempts.hasOf || attempt >= attempts.of)
 	}
-	errMsg := e.str(btError, "error")
-	if e.known[btError] != nil {
+	errMsg := e.str(btError)
+	if e.has(btError) {
 		if i := strings.Index(errMsg, ": "); i > 0 {
 			e.putStr(track.AttrExceptionType, errMsg[:i])
 			e.putStr(track.AttrExceptionMessage, errMsg[i+2:])
@@ -333,32 +321,21 @@ func buildTask(e *event) {
 			e.putStr(track.AttrExceptionMessage, errMsg)
 		}
 	}
-	e.optStr(btTraceback, "traceback", track.AttrExceptionStacktrace)
-	e.timeFrom([]int{btFinishedAt, btStartedAt, btTimestamp}, []string{"finished_at", "started_at", "timestamp"})
-
-	var b strings.Builder
-	b.WriteString("Task ")
-	b.WriteString(name)
-	b.WriteString(" ")
-	b.WriteString(status)
-	if hasAttempt {
-		b.WriteString(" (attempt ")
-		writeCount(&b, attempt, maxAttempts, hasMax)
-		b.WriteString(")")
-	}
-	writeCause(&b, errMsg)
-	e.body = b.String()
+	e.optStr(btTraceback, track.AttrExceptionStacktrace)
+	e.timeFrom(btFinishedAt, btStartedAt, btTimestamp)
+	e.body = countedBody(attempts, "attempt ", "", errMsg, "Task ", name, " ", status)
 }
 
 // ---- notification
 
-const (
-	ntTitle = nCommon + iota
-	ntMessage
-	ntPriority
-	ntSource
-	ntTags
-	ntTimestamp
+var (
+	ntFields    = ownFields()
+	ntTitle     = ntFields.add("title")
+	ntMessage   = ntFields.add("message")
+	ntPriority  = ntFields.add("priority")
+	ntSource    = ntFields.add("source")
+	ntTags      = ntFields.add("tags")
+	ntTimestamp = ntFields.add("timestamp")
 )
 
 var notificationPriorities = newEnum(
@@ -370,40 +347,41 @@ var notificationPriorities = newEnum(
 )
 
 func buildNotification(e *event) {
-	title := e.reqStr(ntTitle, "title")
-	e.body = e.reqStr(ntMessage, "message")
+	title := e.reqStr(ntTitle)
+	e.body = e.reqStr(ntMessage)
 	e.name = track.EventNotification
 	prio := enumWord{"normal", plog.SeverityNumberWarn} // when none is sent
-	if e.known[ntPriority] != nil {
-		prio = e.enum(ntPriority, "priority", false, notificationPriorities)
+	if e.has(ntPriority) {
+		prio = e.enum(ntPriority, false, notificationPriorities)
 	}
 	e.severity(prio.sev)
-	e.category = e.str(ntSource, "source")
+	e.category = e.str(ntSource)
 	if e.category == "" {
 		e.category = "notification"
 	}
 	e.putStr(track.AttrNotificationTitle, title)
 	e.putStr(track.AttrNotificationPriority, prio.word)
 	e.tags(ntTags)
-	e.time(ntTimestamp, "timestamp")
+	e.time(ntTimestamp)
 }
 
 // ---- blog
 
-const (
-	blTitle = nCommon + iota
-	blContent
-	blTags
-	blAuthor
-	blAnomaly
-	blTimestamp
+var (
+	blFields    = ownFields()
+	blTitle     = blFields.add("title")
+	blContent   = blFields.add("content")
+	blTags      = blFields.add("tags")
+	blAuthor    = blFields.add("author")
+	blAnomaly   = blFields.add("anomaly")
+	blTimestamp = blFields.add("timestamp")
 )
 
 func buildBlog(e *event) {
-	title := e.reqStr(blTitle, "title")
-	e.body = e.reqStr(blContent, "content")
-	anomaly := e.object(blAnomaly, "anomaly")
-	if e.known[blAnomaly] != nil {
+	title := e.reqStr(blTitle)
+	e.body = e.reqStr(blContent)
+	anomaly := e.object(blAnomaly)
+	if e.has(blAnomaly) {
 		e.name = track.EventAnomalyDetected
 		e.category = "anomaly"
 		e.severity(plog.SeverityNumberWarn)
@@ -413,28 +391,44 @@ func buildBlog(e *event) {
 		e.severity(plog.SeverityNumberInfo)
 	}
 	e.putStr(track.AttrBlogTitle, title)
-	e.optStr(blAuthor, "author", track.AttrBlogAuthor)
+	e.optStr(blAuthor, track.AttrBlogAuthor)
 	e.tags(blTags)
 	if anomaly != nil {
-		e.flat = append(e.flat, flatObject{field: "anomaly", prefix: "anomaly.", obj: anomaly})
+		e.flat = append(e.flat, flatObject{field: blAnomaly.name, prefix: "anomaly.", obj: anomaly})
 	}
-	e.time(blTimestamp, "timestamp")
+	e.time(blTimestamp)
 }
 
-// writeCount writes n of a body's "(3/5 failures)", and "/of" when of was
-// sent.
-func writeCount(b *strings.Builder, n, of float64, hasOf bool) {
-	b.WriteString(strconv.FormatFloat(n, 'f', -1, 64))
-	if hasOf {
-		b.WriteString("/")
-		b.WriteString(strconv.FormatFloat(of, 'f', -1, 64))
-	}
+// count is a number that a body mentions, out of a total when one was
+// sent: the 3/5 of "(3/5 failures)".
+type count struct {
+	n, of      float64
+	has, hasOf bool
 }
 
-// writeCause ends a body with ": msg" when there is an error message.
-func writeCause(b *strings.Builder, msg string) {
-	if msg != "" {
+// countedBody is the body of a circuit_breaker or background_tasks event:
+// the head's parts, then " (" pre n[/of] post ")" when n was sent, then
+// ": cause" when there is one, as in
+// "Task memory_consolidation failed (attempt 3/3): KeyError: 'facts'".
+func countedBody(c count, pre, post, cause string, head ...string) string {
+	var b strings.Builder
+	for _, h := range head {
+		b.WriteString(h)
+	}
+	if c.has {
+		b.WriteString(" (")
+		b.WriteString(pre)
+		b.WriteString(strconv.FormatFloat(c.n, 'f', -1, 64))
+		if c.hasOf {
+			b.WriteString("/")
+			b.WriteString(strconv.FormatFloat(c.of, 'f', -1, 64))
+		}
+		b.WriteString(post)
+		b.WriteString(")")
+	}
+	if cause != "" {
 		b.WriteString(": ")
-		b.WriteString(msg)
+		b.WriteString(cause)
 	}
+	return b.String()
 }

@@ -82,41 +82,40 @@ func (s *lineShape) topCollides(key string, v *fastjson.Value, buf *[]byte) {
 // the encoder would not write again from the record.
 func (e *event) captureShape() {
 	d, s := e.d, &e.shape
-	if v := e.known[jsTS]; v != nil {
+	if v := e.get(jsTS); v != nil {
 		text := appendPyJSON(nil, v, &d.buf)
 		var canon [40]byte
 		if !e.hasTS || !bytes.Equal(text, appendTS(canon[:0], uint64(e.ts))) { //nolint:gosec // ts >= 0
-			s.raw("ts", string(text))
+			s.raw(jsTS.name, string(text))
 		}
 	}
-	if v := e.known[slotPID]; v != nil && e.hasPID {
+	if v := e.get(fieldPID); v != nil && e.hasPID {
 		var canon [20]byte
 		if v.Type() != fastjson.TypeNumber || !bytes.Equal(rawNumber(v, &d.buf), strconv.AppendInt(canon[:0], e.pid, 10)) {
-			s.raw("pid", string(appendPyJSON(nil, v, &d.buf)))
+			s.raw(fieldPID.name, string(appendPyJSON(nil, v, &d.buf)))
 		}
 	}
-	if e.known[slotHost] != nil && e.host == "" {
-		s.raw("host", `""`)
+	if e.has(fieldHost) && e.host == "" {
+		s.raw(fieldHost.name, `""`)
 	}
-	if e.known[slotService] != nil && e.service == "" {
-		s.raw("service", `""`)
+	if e.has(fieldService) && e.service == "" {
+		s.raw(fieldService.name, `""`)
 	}
 	for _, id := range [...]struct {
-		slot int
-		name string
-		hex  []byte
-	}{{slotTraceID, "trace_id", e.traceID[:]}, {slotSpanID, "span_id", e.spanID[:]}} {
-		v := e.known[id.slot]
+		f   field
+		hex []byte
+	}{{fieldTraceID, e.traceID[:]}, {fieldSpanID, e.spanID[:]}} {
+		v := e.get(id.f)
 		if v == nil || v.Type() != fastjson.TypeString {
 			continue
 		}
 		// An all-zero id is no id in OTLP: the record cannot say it.
 		if sb, _ := v.StringBytes(); isZero(id.hex) || hex.EncodeToString(id.hex) != string(sb) {
-			s.raw(id.name, string(appendPyJSON(nil, v, &d.buf)))
+			s.raw(id.f.name, string(appendPyJSON(nil, v, &d.buf)))
 		}
 	}
-	if v := e.known[slotEventID]; v != nil && (v.Type() != fastjson.TypeString || e.eventID == "") {
-		s.raw("event_id", string(appendPyJSON(nil, v, &d.buf)))
+	if v := e.get(fieldEventID); v != nil && (v.Type() != fastjson.TypeString || e.eventID == "") {
+		s.raw(fieldEventID.name, string(appendPyJSON(nil, v, &d.buf)))
 	}
 }
 
@@ -134,7 +133,7 @@ func (e *event) defaultShape() bool {
 	add("ts", true)
 	add("level", true)
 	add("event", true)
-	add("component", e.known[jsComponent] != nil)
+	add("component", e.has(jsComponent))
 	add("msg", true)
 	add("data", true)
 	add("pid", e.hasPID)

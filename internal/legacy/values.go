@@ -47,19 +47,13 @@ func isJSONNumber(raw []byte) bool {
 	case raw[i] == '0':
 		i++
 	case raw[i] >= '1' && raw[i] <= '9':
-		for i < n && raw[i] >= '0' && raw[i] <= '9' {
-			i++
-		}
+		i = skipDigits(raw, i)
 	default:
 		return false
 	}
 	if i < n && raw[i] == '.' {
-		i++
-		start := i
-		for i < n && raw[i] >= '0' && raw[i] <= '9' {
-			i++
-		}
-		if i == start {
+		start := i + 1
+		if i = skipDigits(raw, start); i == start {
 			return false
 		}
 	}
@@ -69,14 +63,19 @@ func isJSONNumber(raw []byte) bool {
 			i++
 		}
 		start := i
-		for i < n && raw[i] >= '0' && raw[i] <= '9' {
-			i++
-		}
-		if i == start {
+		if i = skipDigits(raw, i); i == start {
 			return false
 		}
 	}
 	return i == n
+}
+
+// skipDigits returns the index of the first non-digit of raw from i on.
+func skipDigits(raw []byte, i int) int {
+	for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // parseNumber converts a JSON number: integer literals that fit int64 stay
