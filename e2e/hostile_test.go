@@ -146,9 +146,9 @@ exporters:
 	}
 	assert.NotContains(t, string(inbox), "\r\nX-Injected", "a raw CRLF in the inbox")
 	// Invalid UTF-8 was stored as U+FFFD, in every sink.
-	assert.True(t, dashboardHas(t, nil, dashURL, "", "HOSTILE-UTF8 \uFFFD end"))
-	assert.True(t, fileHas(filepath.Join(dir, "var/eventlog/events.jsonl"), "HOSTILE-UTF8 \uFFFD end") ||
-		fileHas(filepath.Join(dir, "var/eventlog/events.jsonl"), `HOSTILE-UTF8 \ufffd end`))
+	assert.True(t, dashboardHas(t, nil, dashURL, "", "HOSTILE-UTF8 \uFFFD\uFFFD end"))
+	assert.True(t, fileHas(filepath.Join(dir, "var/eventlog/events.jsonl"), "HOSTILE-UTF8 \uFFFD\uFFFD end") ||
+		fileHas(filepath.Join(dir, "var/eventlog/events.jsonl"), `HOSTILE-UTF8 \ufffd\ufffd end`))
 	for _, f := range []string{"var/eventlog/events.jsonl", "var/notify/inbox.jsonl"} {
 		b, _ := os.ReadFile(filepath.Join(dir, f))
 		assert.True(t, utf8.Valid(b), "%s is valid UTF-8", f)

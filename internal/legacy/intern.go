@@ -7,11 +7,26 @@ import (
 	"github.com/valyala/fastjson"
 )
 
+// keyString is k as a string, each byte of an invalid UTF-8 sequence
+// replaced by U+FFFD: the rule the JSON writers (pjson, pyjson) follow, so a
+// line written back from raw bytes decodes to the same string again.
+// (strings.ToValidUTF8 would fold a run of bad bytes into one U+FFFD.)
 func keyString(k []byte) string {
 	if utf8.Valid(k) {
 		return string(k)
 	}
-	return strings.ToValidUTF8(string(k), "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(k) + 8)
+	for len(k) > 0 {
+		r, size := utf8.DecodeRune(k)
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.Write(k[:size])
+		}
+		k = k[size:]
+	}
+	return b.String()
 }
 
 // stringOf is the string value of v with invalid UTF-8 replaced.

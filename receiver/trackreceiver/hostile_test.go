@@ -110,7 +110,7 @@ func TestInvalidUTF8IsReplaced(t *testing.T) {
 	require.Equal(t, 200, got.status, got.body)
 	require.Equal(t, 1, sink.LogRecordCount())
 	lr := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-	assert.Equal(t, "x\uFFFDy", lr.Body().Str(), "a run of invalid bytes is one U+FFFD (strings.ToValidUTF8)")
+	assert.Equal(t, "x\uFFFD\uFFFDy", lr.Body().Str(), "each invalid byte is one U+FFFD, as the JSON writers spell it")
 	l, ok := lr.Attributes().Get("l")
 	require.True(t, ok)
 	assert.Equal(t, map[string]any{"k\uFFFD": "\uFFFD("}, l.Slice().At(1).Map().AsRaw())
