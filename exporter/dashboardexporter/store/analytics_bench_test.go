@@ -104,6 +104,21 @@ func analyticsSize(b *testing.B) int {
 	return 0
 }
 
+// runLatency runs fn as sub-benchmark name and reports its percentiles.
+func runLatency(b *testing.B, name string, fn func() error) {
+	b.Run(name, func(b *testing.B) {
+		var lat []time.Duration
+		for b.Loop() {
+			t := time.Now()
+			if err := fn(); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t))
+		}
+		reportPercentiles(b, lat)
+	})
+}
+
 // BenchmarkAnalytics measures each question of /api/analytics over 1 M or
 // 10 M events spread over 30 days, and beside it the same question asked of
 // the events table directly (the baseline the aggregates replace), in the
@@ -114,19 +129,7 @@ func BenchmarkAnalytics(b *testing.B) {
 	ctx := context.Background()
 	day := int64(24 * time.Hour)
 	nowNs := now.UnixNano()
-	run := func(name string, fn func() error) {
-		b.Run(name, func(b *testing.B) {
-			var lat []time.Duration
-			for b.Loop() {
-				t := time.Now()
-				if err := fn(); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(t))
-			}
-			reportPercentiles(b, lat)
-		})
-	}
+	run := func(name string, fn func() error) { runLatency(b, name, fn) }
 	scan := func(q string, args ...any) func() error {
 		return func() error {
 			rows, err := s.r.QueryContext(ctx, q, args...)

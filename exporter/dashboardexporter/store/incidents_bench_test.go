@@ -83,6 +83,7 @@ func ledgerOf(b *testing.B, s *Store) incidents.Ledger {
 			batch = batch[:0]
 		}
 	}
+	b.Logf("ledger folded from %d incident marks", len(all))
 	return led
 }
 
@@ -105,29 +106,21 @@ func BenchmarkIncidentsPerSubject(b *testing.B) {
 			got[st.Key] = st.Count
 		}
 		require.Equal(b, want, got, "the ledger and the marks count different incidents")
-	}
-	run := func(name string, fn func() error) {
-		b.Run(name, func(b *testing.B) {
-			var lat []time.Duration
-			for b.Loop() {
-				t := time.Now()
-				if err := fn(); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(t))
-			}
-			reportPercentiles(b, lat)
-		})
+		n := 0
+		for _, c := range got {
+			n += c
+		}
+		b.Logf("%s: %d incidents of %d keys opened", time.Duration(span), n, len(got))
 	}
 	for _, w := range []struct {
 		name string
 		span int64
 	}{{"24h", day}, {"30d", 30 * day}} {
 		since := nowNs - w.span
-		run("ledger_"+w.name, func() error {
+		runLatency(b, "ledger_"+w.name, func() error {
 			_, err := led.SubjectStats(ctx, time.Unix(0, since), now, 50)
 			return err
 		})
-		run("marks_baseline_"+w.name, func() error { _, err := marksIncidents(ctx, s, since, nowNs); return err })
+		runLatency(b, "marks_baseline_"+w.name, func() error { _, err := marksIncidents(ctx, s, since, nowNs); return err })
 	}
 }
