@@ -19,8 +19,9 @@ import (
 // default config, through the legacy endpoints: a shared URL reopens the
 // same filtered view with the same event open; brushing the histogram
 // narrows the list; the uptime strip of a check that was down for a known
-// hour shows that hour and the right percentage; "first seen today" holds a
-// new error name and not an old one.
+// hour shows that hour and the right percentage, and the incidents panel
+// (the ledger's) its one incident resolved in that hour; "first seen today"
+// holds a new error name and not an old one.
 func TestBrowserDashboardViewsAndAnalytics(t *testing.T) {
 	ctx := testbin.Browser(t)
 	d := startDefault(t, "")
@@ -50,6 +51,30 @@ func TestBrowserDashboardViewsAndAnalytics(t *testing.T) {
 		}
 		return json.NewDecoder(r.Body).Decode(&page) == nil && len(page.Events) == 5 // two steps, the new failure, two status changes
 	}, "the events stored")
+	// The incidents panel is the ledger's: notify and blog fold the health
+	// events into it through the pipeline.
+	d.col.WaitFor(30*time.Second, func() bool {
+		r, err := http.Get(dash + "/api/analytics")
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		var a struct {
+			Incidents []struct {
+				Subject  string `json:"subject"`
+				Resolved int    `json:"resolved"`
+			} `json:"incidents"`
+		}
+		if json.NewDecoder(r.Body).Decode(&a) != nil {
+			return false
+		}
+		for _, st := range a.Incidents {
+			if st.Subject == "ollama" && st.Resolved == 1 {
+				return true
+			}
+		}
+		return false
+	}, "the ollama incident in the ledger, resolved")
 
 	// Uptime over 24 h: known 20 h, down 1 h: 95 %.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(dash+"/")))
@@ -61,6 +86,13 @@ func TestBrowserDashboardViewsAndAnalytics(t *testing.T) {
 	assert.Equal(t, fmt.Sprint(now.Add(-5*time.Hour).UnixMilli()), downs[0]["start"])
 	assert.Equal(t, fmt.Sprint(now.Add(-4*time.Hour).UnixMilli()), downs[0]["end"])
 	assert.Equal(t, "95.00 %", testbin.EvalJS[string](t, ctx, li+`.querySelector('.pct').textContent`))
+
+	// Incidents per subject, from the ledger: ollama's one incident took the hour it was down.
+	row := `document.querySelector('#an-incidents tr[data-key*="health.check=ollama"]')`
+	testbin.WaitJS(t, ctx, `!!`+row, 10*time.Second)
+	assert.Equal(t, "ledger", testbin.EvalJS[string](t, ctx, `document.getElementById('an-incidents').dataset.state`))
+	assert.Equal(t, []string{"health: ollama", "1", "1", "60 min", ""},
+		testbin.EvalJS[[]string](t, ctx, `Array.from(`+row+`.children).filter((c, i) => i !== 1).map(c => c.textContent)`))
 
 	// First seen today: the new name, not the old one.
 	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-new li[data-name="e2e_new_failure"]')`, 10*time.Second)

@@ -20,7 +20,8 @@ import (
 // holds a new error name and not an old one.
 func TestBrowserAnalytics(t *testing.T) {
 	ctx := testbin.Browser(t)
-	td := startDashboard(t, t.TempDir(), nil)
+	host, led := startLedger(t)
+	td := startDashboardOn(t, host, t.TempDir(), nil)
 	now := time.Now().Truncate(time.Second)
 	rel := func(d time.Duration) time.Duration { return now.Add(-d).Sub(t0) } // logsOf times are t0 + at
 	check := func(id, status string, ago time.Duration) ev {
@@ -31,7 +32,7 @@ func TestBrowserAnalytics(t *testing.T) {
 		return ev{id: id, name: "health.status_changed", body: "ollama: " + status, sev: sev, source: "health_monitor", at: rel(ago),
 			attrs: map[string]any{"health.check": "ollama", "health.status": status}}
 	}
-	td.consume(logsOf(
+	ld := logsOf(
 		check("h1", "healthy", 20*time.Hour),
 		check("h2", "unhealthy", 5*time.Hour),
 		check("h3", "healthy", 4*time.Hour),
@@ -42,7 +43,9 @@ func TestBrowserAnalytics(t *testing.T) {
 		ev{id: "o1", name: "agent.crash", body: "old crash", sev: "ERROR", at: rel(3 * 24 * time.Hour)},
 		ev{id: "o2", name: "agent.crash", body: "old crash again", sev: "ERROR", at: rel(time.Hour)},
 		ev{id: "n1", name: "planner.exploded", body: "a new kind of failure", sev: "FATAL", at: rel(0)},
-	))
+	)
+	td.consume(ld)
+	recordIncidents(t, led, ld) // as notify and blog would
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
 	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-uptime li[data-subject="ollama"] svg rect.down')`, 10*time.Second)
@@ -63,11 +66,17 @@ func TestBrowserAnalytics(t *testing.T) {
 	fs := `document.querySelector('#an-uptime li[data-subject="filesystem"]')`
 	assert.Contains(t, testbin.EvalJS[string](t, ctx, fs+`.textContent`), "1 outage, 10 min down")
 
-	// Incidents and MTTR: ollama one (60 min), filesystem one (10 min).
+	// Incidents and MTTR, from the ledger: ollama one (60 min), filesystem one (10 min).
 	testbin.WaitJS(t, ctx, `document.querySelectorAll('#an-incidents tbody tr[data-key]').length >= 2`, 5*time.Second)
+	assert.Equal(t, "ledger", testbin.EvalJS[string](t, ctx, `document.getElementById('an-incidents').dataset.state`))
 	mttr := testbin.EvalJS[map[string]string](t, ctx, `Object.fromEntries(Array.from(document.querySelectorAll('#an-incidents tbody tr[data-key]')).map(r => [r.children[0].textContent, r.querySelector('.mttr').textContent]))`)
 	assert.Equal(t, "60 min", mttr["health: ollama"])
 	assert.Equal(t, "10 min", mttr["mcp: filesystem"])
+	// A subject opens its latest incident in the Incidents view.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#an-incidents tr[data-key^="mcp|"] a`))))
+	testbin.WaitJS(t, ctx, `!document.getElementById('incident').hidden && location.hash.startsWith('#/incidents/')`, 10*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
+	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-uptime li[data-subject="ollama"] svg rect.down')`, 10*time.Second)
 
 	// First seen today: the new name, not the old one; both in the top list.
 	newNames := testbin.EvalJS[[]string](t, ctx, `Array.from(document.querySelectorAll('#an-new li[data-name]')).map(l => l.dataset.name)`)
@@ -111,6 +120,8 @@ func TestBrowserUptimeWindowInURL(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(td.URL+"/")))
 	testbin.WaitJS(t, ctx, `!!document.querySelector('#an-uptime li[data-subject="ollama"]')`, 10*time.Second)
 	assert.Equal(t, "7d", testbin.EvalJS[string](t, ctx, window), "the default window")
+	// No incidents extension here: the incidents panel says it needs one.
+	assert.Contains(t, testbin.EvalJS[string](t, ctx, `document.querySelector('#an-incidents tbody').textContent`), "needs the incidents extension")
 	choose("24h")
 	assert.Equal(t, "?uptime=24h", testbin.EvalJS[string](t, ctx, search))
 	// A filter chosen after it keeps it in the URL.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -17,10 +18,13 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unitrack/unitrack/extension/incidentsextension"
+	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/testbin"
+	"github.com/unitrack/unitrack/internal/track"
 )
 
 type ledgerHost map[component.ID]component.Component
@@ -42,6 +46,31 @@ func startLedger(t testing.TB) (component.Host, incidents.Ledger) {
 	led, ok := incidents.Find(host)
 	require.True(t, ok)
 	return host, led
+}
+
+// recordIncidents folds the firing and resolving events of ld into the
+// ledger in time order, as notify and blog do with the events routed to
+// them, so the ledger and the dashboard hold the same story.
+func recordIncidents(t testing.TB, led incidents.Recorder, ld plog.Logs) {
+	t.Helper()
+	var evs []incidents.Event
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				kind := incident.Classify(lr)
+				if kind != incident.Firing && kind != incident.Resolving {
+					continue
+				}
+				key := incident.KeyOf(lr, rl.Resource())
+				id, _ := lr.Attributes().Get(track.AttrEventID)
+				evs = append(evs, incidents.Event{Key: key.String(), Kind: kind.String(), SubjectKey: key.SubjectKey,
+					Subject: key.SubjectValue, Service: key.Service, EventName: lr.EventName(), EventID: id.Str(),
+					Time: lr.Timestamp().AsTime()}.Quoting(lr))
+			}
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b incidents.Event) int { return a.Time.Compare(b.Time) })
+	require.NoError(t, led.RecordEvents(context.Background(), evs))
 }
 
 // send makes a request with an optional CSRF token and JSON body.

@@ -211,6 +211,36 @@ type Query struct {
 	Limit int
 }
 
+// SubjectStat sums up the incidents of one incident key (one subject) that
+// opened in a window: how many, how many of them are resolved and how long
+// those took, and the latest one. The dashboard's analytics show it; the
+// JSON names are the page's.
+type SubjectStat struct {
+	Key string `json:"key"`
+	// Family is the key's first part (internal/incident Key.Family: mcp,
+	// health, task, ... or the event name's family).
+	Family  string `json:"family"`
+	Subject string `json:"subject"`
+	Service string `json:"service"`
+	// Count is the incidents opened in the window, Resolved those of them
+	// the ledger has resolved (by a recovery event, notify's resolution or
+	// resolve_timeout).
+	Count    int `json:"count"`
+	Resolved int `json:"resolved"`
+	// MTTRSeconds is the mean time from first seen to resolved of the
+	// resolved ones, LongestSeconds the longest (0 when none is).
+	MTTRSeconds    float64 `json:"mttr_seconds"`
+	LongestSeconds float64 `json:"longest_seconds"`
+	// Open: the latest of them is still open.
+	Open bool `json:"open"`
+	// LastStart is the latest one's first seen (Unix ms), LastEventID its
+	// most recent event id.
+	LastStart   int64  `json:"last_start"`
+	LastEventID string `json:"last_event_id"`
+	// LastID is the latest one's incident id.
+	LastID int64 `json:"last_id"`
+}
+
 // Recorder is what notify and blog write.
 type Recorder interface {
 	// RecordEvents folds events into incidents.
@@ -230,6 +260,10 @@ type Source interface {
 	Incident(ctx context.Context, id int64) (Detail, error)
 	// IncidentOfEvent returns the incident an event id was folded into.
 	IncidentOfEvent(ctx context.Context, eventID string) (Incident, error)
+	// SubjectStats sums up, per incident key, the incidents that opened in
+	// [since, until), the keys with most incidents first, at most limit
+	// (0: the ledger's default).
+	SubjectStats(ctx context.Context, since, until time.Time, limit int) ([]SubjectStat, error)
 	Silences(ctx context.Context) ([]Silence, error)
 	CreateSilence(ctx context.Context, s Silence) (Silence, error)
 	// ExpireSilence ends a silence at now.

@@ -16,8 +16,8 @@ import (
 	"github.com/unitrack/unitrack/internal/track"
 )
 
-// The analytics answer questions over weeks (uptime, incidents, new errors,
-// rates per source) from small tables kept at insert, so that a 30-day
+// The analytics answer questions over weeks (uptime, new errors, rates per
+// source; incidents per subject are the incident ledger's) from small tables kept at insert, so that a 30-day
 // question never scans the events, and so that they outlive the events'
 // retention (they are pruned by Retention.AnalyticsMaxAge).
 
@@ -349,74 +349,6 @@ func uptimeOf(ms []markRow, nowNs int64) UptimeSubject {
 		u.Windows = append(u.Windows, win)
 	}
 	return u
-}
-
-// IncidentStat counts the incidents of one incident key that opened in a
-// window and how long the resolved ones took.
-type IncidentStat struct {
-	Key     string `json:"key"`
-	Family  string `json:"family"`
-	Subject string `json:"subject"`
-	Service string `json:"service"`
-	// Count incidents opened in the window, Resolved of them resolved.
-	Count    int `json:"count"`
-	Resolved int `json:"resolved"`
-	// MTTRSeconds is the mean time from opening to resolution of the
-	// resolved ones (0 when none was).
-	MTTRSeconds    float64 `json:"mttr_seconds"`
-	LongestSeconds float64 `json:"longest_seconds"`
-	Open           bool    `json:"open"`
-	LastStart      int64   `json:"last_start"`
-	LastEventID    string  `json:"last_event_id"`
-}
-
-// Incidents are the incidents per subject (internal/incident's key) that
-// opened in [sinceNs, untilNs), most first. An incident opens at a firing
-// event when its key has none open and resolves at the next resolving one;
-// the key's last mark before sinceNs says whether one was open already.
-// SQLite does the walk (window functions over the state changes), so only
-// one row per key leaves the database.
-func (s *Store) Incidents(ctx context.Context, sinceNs, untilNs int64, limit int) ([]IncidentStat, error) {
-	rows, err := s.r.QueryContext(ctx, `WITH
-		m AS (SELECT key, family, subject, service, time_ns, firing, event_id,
-				lag(firing) OVER (PARTITION BY key ORDER BY time_ns) AS prev
-			FROM incident_marks WHERE time_ns >= ?1 AND time_ns < ?2),
-		c AS (SELECT key, family, subject, service, time_ns, firing, event_id,
-				lead(time_ns) OVER (PARTITION BY key ORDER BY time_ns) AS next_ns
-			FROM m WHERE firing != coalesce(prev,
-				(SELECT i.firing FROM incident_marks i WHERE i.key = m.key AND i.time_ns < ?1 ORDER BY i.time_ns DESC LIMIT 1),
-				1 - firing))
-		SELECT key, family, subject, service, max(time_ns), event_id, next_ns IS NULL, count(*), count(next_ns),
-			coalesce(avg(next_ns - time_ns), 0), coalesce(max(next_ns - time_ns), 0)
-		FROM c WHERE firing = 1 GROUP BY key`, sinceNs, untilNs)
-	if err != nil {
-		return nil, fmt.Errorf("incidents: %w", err)
-	}
-	defer rows.Close()
-	out := []IncidentStat{}
-	for rows.Next() {
-		var st IncidentStat
-		var mean float64
-		var longest int64
-		if err := rows.Scan(&st.Key, &st.Family, &st.Subject, &st.Service, &st.LastStart, &st.LastEventID, &st.Open,
-			&st.Count, &st.Resolved, &mean, &longest); err != nil {
-			return nil, fmt.Errorf("incidents: %w", err)
-		}
-		st.LastStart /= 1e6
-		st.MTTRSeconds = mean / 1e9
-		st.LongestSeconds = float64(longest) / 1e9
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("incidents: %w", err)
-	}
-	slices.SortFunc(out, func(a, b IncidentStat) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Key, b.Key))
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
 }
 
 // ErrorName is one error event name (severity ERROR and above).

@@ -104,29 +104,32 @@ func analyticsSize(b *testing.B) int {
 	return 0
 }
 
+// runLatency runs fn as sub-benchmark name and reports its percentiles.
+func runLatency(b *testing.B, name string, fn func() error) {
+	b.Run(name, func(b *testing.B) {
+		var lat []time.Duration
+		for b.Loop() {
+			t := time.Now()
+			if err := fn(); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t))
+		}
+		reportPercentiles(b, lat)
+	})
+}
+
 // BenchmarkAnalytics measures each question of /api/analytics over 1 M or
 // 10 M events spread over 30 days, and beside it the same question asked of
 // the events table directly (the baseline the aggregates replace), in the
-// same run.
+// same run. Incidents per subject are the ledger's: BenchmarkIncidentsPerSubject.
 func BenchmarkAnalytics(b *testing.B) {
 	total := analyticsSize(b)
 	s, now := analyticsDB(b, total)
 	ctx := context.Background()
 	day := int64(24 * time.Hour)
 	nowNs := now.UnixNano()
-	run := func(name string, fn func() error) {
-		b.Run(name, func(b *testing.B) {
-			var lat []time.Duration
-			for b.Loop() {
-				t := time.Now()
-				if err := fn(); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(t))
-			}
-			reportPercentiles(b, lat)
-		})
-	}
+	run := func(name string, fn func() error) { runLatency(b, name, fn) }
 	scan := func(q string, args ...any) func() error {
 		return func() error {
 			rows, err := s.r.QueryContext(ctx, q, args...)
@@ -140,8 +143,6 @@ func BenchmarkAnalytics(b *testing.B) {
 		}
 	}
 	run("uptime_24h_7d_30d", func() error { _, err := s.Uptime(ctx, now); return err })
-	run("incidents_24h", func() error { _, err := s.Incidents(ctx, nowNs-day, nowNs, 50); return err })
-	run("incidents_30d", func() error { _, err := s.Incidents(ctx, nowNs-30*day, nowNs, 50); return err })
 	run("errors_top_and_new", func() error { _, err := s.Errors(ctx, now, nowNs-day/2, 20); return err })
 	run("errors_baseline_scan", scan(`SELECT event_name, sum(time_ns >= ?), sum(time_ns < ?), min(time_ns) FROM events
 		WHERE severity_number >= 17 AND time_ns >= ? GROUP BY event_name`, nowNs-day, nowNs-day, nowNs-2*day))

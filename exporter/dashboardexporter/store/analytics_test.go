@@ -132,45 +132,6 @@ func TestUptime(t *testing.T) {
 	assert.InDelta(t, 1-1.5/(29*24), *w.Uptime, 1e-9)
 }
 
-func TestIncidentsMTTR(t *testing.T) {
-	s := openTemp(t)
-	ingest(t, s, recLogs(
-		// Two ollama incidents in the window: 10 min and 30 min.
-		health(29*day, "unhealthy"),
-		health(29*day+10*time.Minute, "healthy"),
-		health(29*day+time.Hour, "unhealthy"),
-		health(29*day+90*time.Minute, "healthy"),
-		// One filesystem incident, still open.
-		rec{at: 29*day + time.Hour, name: "mcp.circuit_breaker.opened", sev: plog.SeverityNumberError,
-			attrs: map[string]any{"mcp.server.name": "filesystem"}},
-		// Before the window: not counted.
-		health(20*day, "unhealthy"),
-		health(20*day+time.Minute, "healthy"),
-		// redis: down since before the window (not counted), up in it, down
-		// again (counted, open); a repeated firing joins it.
-		redis(27*day, "unhealthy"), redis(29*day, "healthy"), redis(29*day+2*time.Hour, "unhealthy"), redis(29*day+3*time.Hour, "unhealthy"),
-	))
-	got, err := s.Incidents(context.Background(), aNow.Add(-2*day).UnixNano(), aNow.UnixNano(), 10)
-	require.NoError(t, err)
-	require.Len(t, got, 3)
-	assert.Equal(t, "redis", got[1].Subject, "same count: by key, health before mcp")
-	assert.Equal(t, 1, got[1].Count)
-	assert.Equal(t, 0, got[1].Resolved)
-	assert.True(t, got[1].Open)
-	assert.Equal(t, aBase.Add(29*day+2*time.Hour).UnixMilli(), got[1].LastStart)
-	got[1], got[2] = got[2], got[1]
-	assert.Equal(t, "ollama", got[0].Subject)
-	assert.Equal(t, 2, got[0].Count)
-	assert.Equal(t, 2, got[0].Resolved)
-	assert.InDelta(t, 20*60, got[0].MTTRSeconds, 1e-6)
-	assert.InDelta(t, 30*60, got[0].LongestSeconds, 1e-6)
-	assert.False(t, got[0].Open)
-	assert.Equal(t, "filesystem", got[1].Subject)
-	assert.Equal(t, 1, got[1].Count)
-	assert.Equal(t, 0, got[1].Resolved)
-	assert.True(t, got[1].Open)
-}
-
 func TestErrorsAndFirstSeen(t *testing.T) {
 	s := openTemp(t)
 	var recs []rec

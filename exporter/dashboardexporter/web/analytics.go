@@ -1,29 +1,52 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/unitrack/unitrack/exporter/dashboardexporter/store"
+	"github.com/unitrack/unitrack/internal/incidents"
 )
 
 // analytics is the /api/analytics response.
 type analytics struct {
 	// Now is the time the uptime windows end at (Unix ms).
-	Now       int64                 `json:"now"`
-	Since     int64                 `json:"since"`
-	Until     int64                 `json:"until"`
-	Uptime    []store.UptimeSubject `json:"uptime"`
-	Incidents []store.IncidentStat  `json:"incidents"`
-	Errors    *store.ErrorReport    `json:"errors"`
-	Sources   *store.SourceReport   `json:"sources"`
+	Now    int64                 `json:"now"`
+	Since  int64                 `json:"since"`
+	Until  int64                 `json:"until"`
+	Uptime []store.UptimeSubject `json:"uptime"`
+	// Incidents are the incident ledger's, per subject; IncidentsState says
+	// whether there is a ledger to ask (without one the list is empty
+	// because nobody keeps incidents, not because there were none).
+	Incidents      []incidents.SubjectStat `json:"incidents"`
+	IncidentsState string                  `json:"incidents_state"`
+	Errors         *store.ErrorReport      `json:"errors"`
+	Sources        *store.SourceReport     `json:"sources"`
+}
+
+// States of the incidents panel.
+const (
+	incidentsFromLedger = "ledger"
+	incidentsNoLedger   = "needs_incidents_extension"
+)
+
+// incidentStats asks the ledger for the incidents per subject opened in
+// [since, until) (Unix ns).
+func (s *Server) incidentStats(ctx context.Context, since, until int64) ([]incidents.SubjectStat, string, error) {
+	src := s.incidents()
+	if src == nil {
+		return []incidents.SubjectStat{}, incidentsNoLedger, nil
+	}
+	list, err := src.SubjectStats(ctx, time.Unix(0, since), time.Unix(0, until), 50)
+	return list, incidentsFromLedger, err
 }
 
 // serveAnalytics answers the questions across the silos: uptime per health
 // check and MCP server (24 h, 7 d, 30 d), incidents per subject with their
-// mean time to resolve and rates per source over since–until (default the
+// mean time to resolve (from the incident ledger) and rates per source over since–until (default the
 // last 24 hours), and the top error names (last 24 h against the 24 before)
 // with the ones first seen at or after `today` (Unix ms, the start of the
 // reader's day; default midnight UTC).
@@ -63,7 +86,7 @@ func (s *Server) serveAnalytics(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	out := analytics{Now: now.UnixMilli(), Since: since / 1e6, Until: until / 1e6}
 	if out.Uptime, err = s.store.Uptime(ctx, now); err == nil {
-		if out.Incidents, err = s.store.Incidents(ctx, since, until, 50); err == nil {
+		if out.Incidents, out.IncidentsState, err = s.incidentStats(ctx, since, until); err == nil {
 			if out.Errors, err = s.store.Errors(ctx, now, today, 20); err == nil {
 				out.Sources, err = s.store.Sources(ctx, since, until)
 			}

@@ -1,6 +1,6 @@
 // unitrack dashboard: analytics across the silos (GET /api/analytics).
 // Uptime strips per health check and MCP server, incidents per subject with
-// their mean time to resolve, top error names with their trend and the ones
+// their mean time to resolve (from the incident ledger), top error names with their trend and the ones
 // first seen today, events per minute per source. The time range is the
 // page's (read from the URL, which the page keeps up to date). Text only.
 'use strict';
@@ -52,7 +52,7 @@ window.UnitrackAnalytics = (function () {
     $('an-error').hidden = true;
     $('an-range').textContent = when(a.since) + ' – ' + when(a.until);
     renderUptime(a.uptime || []);
-    renderIncidents(a.incidents || []);
+    renderIncidents(a.incidents || [], a.incidents_state);
     renderErrors(a.errors || { top: [], first_seen_today: [] });
     renderSources(a.sources || { sources: [] });
   }
@@ -97,15 +97,25 @@ window.UnitrackAnalytics = (function () {
     });
   }
 
-  function renderIncidents(list) {
+  // The incident ledger's incidents per subject (the Incidents view's, summed
+  // up); without the incidents extension there is no ledger to ask, and the
+  // table says so rather than look like a quiet range.
+  function renderIncidents(list, state) {
     var tbody = $('an-incidents').tBodies[0];
     clear(tbody);
+    $('an-incidents').dataset.state = state || '';
+    if (state === 'needs_incidents_extension') {
+      emptyRow(tbody, 6, 'needs the incidents extension: incidents come from its ledger (add incidents to service::extensions)');
+      return;
+    }
     if (!list.length) { emptyRow(tbody, 6, 'no incident opened in this range'); return; }
     list.forEach(function (s) {
       var tr = el('tr');
       tr.dataset.key = s.key;
+      tr.dataset.incidentId = String(s.last_id);
       var label = s.subject ? s.family + ': ' + s.subject : s.family;
-      var a = el('a', '', label); a.href = '#/events/' + encodeURIComponent(s.last_event_id);
+      // The subject opens its latest incident in the Incidents view.
+      var a = el('a', '', label); a.href = '#/incidents/' + s.last_id;
       var td = el('td'); td.appendChild(a); tr.appendChild(td);
       cell(tr, s.service);
       cell(tr, s.count, 'num');
