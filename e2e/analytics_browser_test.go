@@ -91,7 +91,7 @@ func TestBrowserDashboardViewsAndAnalytics(t *testing.T) {
 	row := `document.querySelector('#an-incidents tr[data-key*="health.check=ollama"]')`
 	testbin.WaitJS(t, ctx, `!!`+row, 10*time.Second)
 	assert.Equal(t, "ledger", testbin.EvalJS[string](t, ctx, `document.getElementById('an-incidents').dataset.state`))
-	assert.Equal(t, []string{"health: ollama", "1", "1", "60 min", ""},
+	assert.Equal(t, []string{"Health check ollama", "1", "1", "60 min", ""},
 		testbin.EvalJS[[]string](t, ctx, `Array.from(`+row+`.children).filter((c, i) => i !== 1).map(c => c.textContent)`))
 
 	// First seen today: the new name, not the old one.

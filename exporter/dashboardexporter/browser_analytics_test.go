@@ -70,8 +70,8 @@ func TestBrowserAnalytics(t *testing.T) {
 	testbin.WaitJS(t, ctx, `document.querySelectorAll('#an-incidents tbody tr[data-key]').length >= 2`, 5*time.Second)
 	assert.Equal(t, "ledger", testbin.EvalJS[string](t, ctx, `document.getElementById('an-incidents').dataset.state`))
 	mttr := testbin.EvalJS[map[string]string](t, ctx, `Object.fromEntries(Array.from(document.querySelectorAll('#an-incidents tbody tr[data-key]')).map(r => [r.children[0].textContent, r.querySelector('.mttr').textContent]))`)
-	assert.Equal(t, "60 min", mttr["health: ollama"])
-	assert.Equal(t, "10 min", mttr["mcp: filesystem"])
+	assert.Equal(t, "60 min", mttr["Health check ollama"], "subjects in words (incident.SubjectPhrase)")
+	assert.Equal(t, "10 min", mttr["MCP server filesystem"])
 	// A subject opens its latest incident in the Incidents view.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#an-incidents tr[data-key^="mcp|"] a`))))
 	testbin.WaitJS(t, ctx, `!document.getElementById('incident').hidden && location.hash.startsWith('#/incidents/')`, 10*time.Second)

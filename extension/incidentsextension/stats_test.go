@@ -48,7 +48,7 @@ func TestSubjectStats(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got, 3, "%+v", got)
 	fs := got[0]
-	assert.Equal(t, incidents.SubjectStat{Key: fsKey, Family: "mcp", Subject: "filesystem", Service: "agent-runner",
+	assert.Equal(t, incidents.SubjectStat{Key: fsKey, Family: "mcp", Subject: "filesystem", Phrase: "MCP server filesystem", Service: "agent-runner",
 		Count: 3, Resolved: 2, MTTRSeconds: 30 * 60, LongestSeconds: 40 * 60, Open: true,
 		LastStart: at(5 * time.Hour).UnixMilli(), LastEventID: "fs-d2", LastID: fs.LastID}, fs)
 	open, err := led.Incidents(ctx, incidents.Query{Status: incidents.StatusOpen})
@@ -56,10 +56,10 @@ func TestSubjectStats(t *testing.T) {
 	require.Len(t, open, 2, "the filesystem and redis incidents are open")
 	assert.Contains(t, []int64{open[0].ID, open[1].ID}, fs.LastID, "the latest incident is the open one")
 	// Equal counts: by key.
-	assert.Equal(t, incidents.SubjectStat{Key: ollamaKey, Family: "health", Subject: "ollama", Service: "agent-runner",
+	assert.Equal(t, incidents.SubjectStat{Key: ollamaKey, Family: "health", Subject: "ollama", Phrase: "Health check ollama", Service: "agent-runner",
 		Count: 1, Resolved: 1, MTTRSeconds: 3600, LongestSeconds: 3600, LastStart: at(2 * time.Hour).UnixMilli(),
 		LastEventID: "ol-2", LastID: got[1].LastID}, got[1])
-	assert.Equal(t, incidents.SubjectStat{Key: taskKey, Family: "task", Subject: "nightly", Service: "batch",
+	assert.Equal(t, incidents.SubjectStat{Key: taskKey, Family: "task", Subject: "nightly", Phrase: "Task nightly", Service: "batch",
 		Count: 1, Resolved: 1, MTTRSeconds: 300, LongestSeconds: 300, LastStart: at(6 * time.Hour).UnixMilli(),
 		LastEventID: "tk-2", LastID: got[2].LastID}, got[2])
 

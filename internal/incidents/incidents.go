@@ -221,6 +221,9 @@ type SubjectStat struct {
 	// health, task, ... or the event name's family).
 	Family  string `json:"family"`
 	Subject string `json:"subject"`
+	// Phrase names the subject in words (incident.SubjectPhrase: "MCP
+	// server filesystem"); empty when the subject key is not a known one.
+	Phrase  string `json:"phrase,omitempty"`
 	Service string `json:"service"`
 	// Count is the incidents opened in the window, Resolved those of them
 	// the ledger has resolved (by a recovery event, notify's resolution or

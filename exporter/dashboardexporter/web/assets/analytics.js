@@ -113,7 +113,7 @@ window.UnitrackAnalytics = (function () {
       var tr = el('tr');
       tr.dataset.key = s.key;
       tr.dataset.incidentId = String(s.last_id);
-      var label = s.subject ? s.family + ': ' + s.subject : s.family;
+      var label = s.phrase || (s.subject ? s.family + ': ' + s.subject : s.family);
       // The subject opens its latest incident in the Incidents view.
       var a = el('a', '', label); a.href = '#/incidents/' + s.last_id;
       var td = el('td'); td.appendChild(a); tr.appendChild(td);
