@@ -8,31 +8,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 
-	"github.com/unitrack/unitrack/extension/incidentsextension"
+	"github.com/unitrack/unitrack/extension/incidentsextension/incidentstest"
 	"github.com/unitrack/unitrack/internal/incidents"
 )
-
-type ledgerHost map[component.ID]component.Component
-
-func (h ledgerHost) GetExtensions() map[component.ID]component.Component { return h }
 
 // The blog records its incident's events and post in the ledger (the real
 // incidents extension, imported by this test only).
 func TestLedgerRecordsPost(t *testing.T) {
-	f := incidentsextension.NewFactory()
-	lcfg := f.CreateDefaultConfig().(*incidentsextension.Config)
-	lcfg.Directory = t.TempDir()
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), lcfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	defer func() { require.NoError(t, ext.Shutdown(context.Background())) }()
-	host := ledgerHost{component.NewID(f.Type()): ext}
-	led, ok := incidents.Find(host)
-	require.True(t, ok)
+	host, led := incidentstest.Start(t, nil)
 
 	dir := t.TempDir()
 	e, err := newBlogExporter(testConfig(dir), exportertestSettings())

@@ -16,36 +16,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/unitrack/unitrack/extension/incidentsextension"
+	"github.com/unitrack/unitrack/extension/incidentsextension/incidentstest"
 	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
 	"github.com/unitrack/unitrack/internal/testbin"
 	"github.com/unitrack/unitrack/internal/track"
 )
 
-type ledgerHost map[component.ID]component.Component
-
-func (h ledgerHost) GetExtensions() map[component.ID]component.Component { return h }
-
-// startLedger runs the real incidents extension (imported by tests only; the
-// dashboard finds it through the host).
+// startLedger runs the real incidents extension (the dashboard finds it
+// through the host).
 func startLedger(t testing.TB) (component.Host, incidents.Ledger) {
 	t.Helper()
-	f := incidentsextension.NewFactory()
-	cfg := f.CreateDefaultConfig().(*incidentsextension.Config)
-	cfg.Directory = t.TempDir()
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	host := ledgerHost{component.NewID(f.Type()): ext}
-	led, ok := incidents.Find(host)
-	require.True(t, ok)
-	return host, led
+	return incidentstest.Start(t, nil)
 }
 
 // recordIncidents folds the firing and resolving events of ld into the

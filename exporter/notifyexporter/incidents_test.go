@@ -11,32 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/otel/attribute"
 
-	"github.com/unitrack/unitrack/extension/incidentsextension"
+	"github.com/unitrack/unitrack/extension/incidentsextension/incidentstest"
 	"github.com/unitrack/unitrack/internal/incidents"
 )
 
-// ledgerHost holds the real incidents extension (imported by this test
-// only: notify itself finds it through the host, as in the collector).
-type ledgerHost map[component.ID]component.Component
-
-func (h ledgerHost) GetExtensions() map[component.ID]component.Component { return h }
-
+// startIncidents runs the real incidents extension (notify finds it through
+// the host, as in the collector).
 func startIncidents(t testing.TB) (component.Host, incidents.Ledger) {
 	t.Helper()
-	f := incidentsextension.NewFactory()
-	cfg := f.CreateDefaultConfig().(*incidentsextension.Config)
-	cfg.Directory = t.TempDir()
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	host := ledgerHost{component.NewID(f.Type()): ext}
-	led, ok := incidents.Find(host)
-	require.True(t, ok)
-	return host, led
+	return incidentstest.Start(t, nil)
 }
 
 func onlyIncident(t *testing.T, led incidents.Ledger) incidents.Detail {

@@ -6,10 +6,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/unitrack/unitrack/extension/incidentsextension"
+	"github.com/unitrack/unitrack/extension/incidentsextension/incidentstest"
 	"github.com/unitrack/unitrack/internal/incident"
 	"github.com/unitrack/unitrack/internal/incidents"
 )
@@ -60,14 +59,9 @@ func marksIncidents(ctx context.Context, s *Store, sinceNs, untilNs int64) (map[
 func ledgerOf(b *testing.B, s *Store) incidents.Ledger {
 	b.Helper()
 	ctx := context.Background()
-	f := incidentsextension.NewFactory()
-	cfg := f.CreateDefaultConfig().(*incidentsextension.Config)
-	cfg.Directory, cfg.MaxAge, cfg.ResolveTimeout, cfg.MaxIncidents = b.TempDir(), 0, 0, 10_000_000
-	ext, err := f.Create(ctx, extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(b, err)
-	require.NoError(b, ext.Start(ctx, componenttest.NewNopHost()))
-	b.Cleanup(func() { require.NoError(b, ext.Shutdown(ctx)) })
-	led := ext.(incidents.Ledger)
+	_, led := incidentstest.Start(b, func(cfg *incidentsextension.Config) {
+		cfg.MaxAge, cfg.ResolveTimeout, cfg.MaxIncidents = 0, 0, 10_000_000
+	})
 	all, err := s.marks(ctx, "SELECT "+markCols+" FROM incident_marks ORDER BY time_ns")
 	require.NoError(b, err)
 	var batch []incidents.Event
